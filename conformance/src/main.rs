@@ -1,0 +1,273 @@
+//! `conformance`: generates the committed test vectors, lints vector files, and checks any vector
+//! file against the `contact-tracing` library (`spec/vectors.md`, `conformance/README.md`).
+//!
+//! ```text
+//! cargo run -p conformance -- check [FILES...]      # default: every file under vectors/
+//! cargo run -p conformance -- lint [FILES...]
+//! cargo run -p conformance -- generate [--check]    # --check: fail if a byte would change
+//! ```
+
+mod encounter;
+mod event;
+mod geo;
+mod mix;
+mod nym;
+mod tcn;
+mod vector;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::Value;
+use vector::{check_test, lint, Protocol};
+
+/// Every protocol the runner knows, in the order of the report.
+fn protocols() -> Vec<Protocol> {
+    vec![
+        tcn::protocol(),
+        encounter::protocol(),
+        mix::protocol(),
+        nym::protocol(),
+        event::protocol(),
+        geo::protocol(),
+    ]
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => ("check", &[][..]),
+    };
+    let result = match command {
+        "check" => run_check(rest),
+        "lint" => run_lint(rest),
+        "generate" => run_generate(rest.iter().any(|a| a == "--check")),
+        _ => Err(format!(
+            "unknown command `{command}`; use check, lint or generate"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The given files, or every `*.json` under `vectors/` outside `vectors/schema/`.
+fn vector_files(args: &[String]) -> Result<Vec<PathBuf>, String> {
+    if !args.is_empty() {
+        return Ok(args.iter().map(PathBuf::from).collect());
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![repo_root().join("vectors")];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() && path.file_name().is_some_and(|n| n != "schema") {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json")
+                && path.file_name().is_some_and(|n| n != "index.json")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn load(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: Vec<(String, u64, String)>,
+}
+
+fn run_check(args: &[String]) -> Result<(), String> {
+    let protocols = protocols();
+    let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
+    let mut unknown_types = Vec::new();
+    let files = vector_files(args)?;
+    if files.is_empty() {
+        return Err("no vector files found".into());
+    }
+    for path in &files {
+        let file = load(path)?;
+        let protocol_name = file
+            .get("protocol")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let groups = file
+            .get("testGroups")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for group in groups {
+            let Some(group) = group.as_object() else {
+                continue;
+            };
+            let group_type = group
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
+            let Some(handler) = protocols.iter().find_map(|p| (p.handler)(&group_type)) else {
+                unknown_types.push(format!(
+                    "{}: unknown group type `{group_type}`",
+                    path.display()
+                ));
+                continue;
+            };
+            let tally = tallies
+                .entry((protocol_name.clone(), group_type.clone()))
+                .or_default();
+            let tests = group
+                .get("tests")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for test in tests {
+                let Some(test) = test.as_object() else {
+                    continue;
+                };
+                let outcome = check_test(handler, group, test);
+                match outcome.failure {
+                    None => tally.passed += 1,
+                    Some(why) => {
+                        tally
+                            .failed
+                            .push((path.display().to_string(), outcome.tc_id, why))
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "{:<12} {:<28} {:>7} {:>7}  failing tcIds",
+        "protocol", "operation", "passed", "failed"
+    );
+    let mut total_failed = 0;
+    let mut total_passed = 0;
+    for ((protocol, group_type), tally) in &tallies {
+        let ids: Vec<String> = tally
+            .failed
+            .iter()
+            .map(|(_, id, _)| id.to_string())
+            .collect();
+        println!(
+            "{protocol:<12} {group_type:<28} {:>7} {:>7}  {}",
+            tally.passed,
+            tally.failed.len(),
+            ids.join(",")
+        );
+        total_failed += tally.failed.len();
+        total_passed += tally.passed;
+    }
+    for tally in tallies.values() {
+        for (file, id, why) in &tally.failed {
+            println!("FAIL {file} tcId {id}: {why}");
+        }
+    }
+    for u in &unknown_types {
+        println!("FAIL {u}");
+    }
+    println!("{total_passed} passed, {total_failed} failed");
+    if total_failed > 0 || !unknown_types.is_empty() {
+        return Err(format!(
+            "{total_failed} failing tests, {} unknown group types",
+            unknown_types.len()
+        ));
+    }
+    Ok(())
+}
+
+fn run_lint(args: &[String]) -> Result<(), String> {
+    let protocols = protocols();
+    let mut bad = 0;
+    for path in vector_files(args)? {
+        let file = load(&path)?;
+        let name = file.get("protocol").and_then(Value::as_str).unwrap_or("");
+        let codes = protocols
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| (p.error_codes)());
+        for problem in lint(&file, codes.as_deref()) {
+            println!("{}: {problem}", path.display());
+            bad += 1;
+        }
+    }
+    if bad > 0 {
+        return Err(format!("{bad} lint problems"));
+    }
+    println!("lint: clean");
+    Ok(())
+}
+
+/// Canonical file text: two-space pretty JSON and a final newline.
+fn render(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn run_generate(check_only: bool) -> Result<(), String> {
+    let root = repo_root();
+    let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for p in protocols() {
+        for (path, file) in (p.generate)() {
+            let codes = (p.error_codes)();
+            let problems = lint(&file, Some(&codes));
+            if !problems.is_empty() {
+                return Err(format!("generated {path} fails lint: {problems:?}"));
+            }
+            outputs.push((root.join("vectors").join(path), render(&file).into_bytes()));
+        }
+        for (target, name, bytes) in (p.corpus)() {
+            outputs.push((root.join("fuzz/corpus").join(target).join(name), bytes));
+        }
+    }
+    let mut stale = 0;
+    for (path, bytes) in &outputs {
+        let current = std::fs::read(path).ok();
+        if current.as_deref() == Some(bytes.as_slice()) {
+            continue;
+        }
+        stale += 1;
+        if check_only {
+            println!("differs: {}", path.display());
+        } else {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+    }
+    if check_only && stale > 0 {
+        return Err(format!("{stale} generated files differ from the committed ones; run `cargo run -p conformance -- generate`"));
+    }
+    println!(
+        "generate: {} files, {} {}",
+        outputs.len(),
+        stale,
+        if check_only { "differ" } else { "written" }
+    );
+    Ok(())
+}

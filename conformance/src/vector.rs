@@ -1,0 +1,345 @@
+//! The vector contract of `spec/vectors.md`: the file envelope, a builder for generators, the lint
+//! and the check driver shared by every protocol.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+/// A test case as JSON: the runner reads fields by name, so files from other producers with extra
+/// fields still load.
+pub type Test = Map<String, Value>;
+/// A test group's parameters (everything but `tests`).
+pub type Group = Map<String, Value>;
+
+/// What an implementation decided about one test input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted, and every output present in the test matched.
+    Valid,
+    /// Rejected with this stable error code.
+    Invalid(&'static str),
+}
+
+/// Runs one test: `Err` is a mismatch or a malformed test, with a reason for the report.
+pub type Handler = fn(&Group, &Test) -> Result<Verdict, String>;
+
+/// One protocol's part of the runner.
+pub struct Protocol {
+    /// Name used in the envelope's `protocol` field and in the report table.
+    pub name: &'static str,
+    /// The handler for a group type, if the protocol defines that type.
+    pub handler: fn(&str) -> Option<Handler>,
+    /// Every error code the protocol's spec defines.
+    pub error_codes: fn() -> Vec<&'static str>,
+    /// The protocol's vector files: (path under `vectors/`, content).
+    pub generate: fn() -> Vec<(String, Value)>,
+    /// Fuzz corpus seeds: (target, file name, bytes).
+    pub corpus: fn() -> Vec<(String, String, Vec<u8>)>,
+}
+
+/// Builds a vector file in the envelope of `spec/vectors.md §2`.
+pub struct FileBuilder {
+    envelope: Map<String, Value>,
+    notes: BTreeMap<String, Value>,
+    groups: Vec<Value>,
+    next_id: u64,
+    count: usize,
+}
+
+impl FileBuilder {
+    /// A new file for `protocol` whose groups all have type `group_type`.
+    pub fn new(protocol: &str, group_type: &str, spec: &str, header: &[&str]) -> Self {
+        let mut envelope = Map::new();
+        envelope.insert("schema".into(), json!(format!("{group_type}_v1.json")));
+        envelope.insert("protocol".into(), json!(protocol));
+        envelope.insert("spec".into(), json!(spec));
+        envelope.insert(
+            "source".into(),
+            json!({"name": "contact-tracing", "version": env!("CARGO_PKG_VERSION")}),
+        );
+        envelope.insert("header".into(), json!(header));
+        FileBuilder {
+            envelope,
+            notes: BTreeMap::new(),
+            groups: Vec::new(),
+            next_id: 1,
+            count: 0,
+        }
+    }
+
+    /// Defines a flag (`bugType` from the Wycheproof taxonomy).
+    pub fn note(&mut self, flag: &str, bug_type: &str, description: &str) -> &mut Self {
+        self.notes.insert(
+            flag.into(),
+            json!({"bugType": bug_type, "description": description}),
+        );
+        self
+    }
+
+    /// Starts a group with the given parameters (the `type` is added).
+    pub fn group(&mut self, group_type: &str, params: Value) -> &mut Self {
+        let mut g = Map::new();
+        g.insert("type".into(), json!(group_type));
+        if let Value::Object(p) = params {
+            g.extend(p);
+        }
+        g.insert("tests".into(), json!([]));
+        self.groups.push(Value::Object(g));
+        self
+    }
+
+    /// Adds a valid test to the current group.
+    pub fn valid(&mut self, comment: &str, flags: &[&str], fields: Value) -> &mut Self {
+        self.push(comment, flags, "valid", None, fields)
+    }
+
+    /// Adds an invalid test with its expected error code to the current group.
+    pub fn invalid(
+        &mut self,
+        comment: &str,
+        flags: &[&str],
+        error: &str,
+        fields: Value,
+    ) -> &mut Self {
+        self.push(comment, flags, "invalid", Some(error), fields)
+    }
+
+    fn push(
+        &mut self,
+        comment: &str,
+        flags: &[&str],
+        result: &str,
+        error: Option<&str>,
+        fields: Value,
+    ) -> &mut Self {
+        for f in flags {
+            assert!(
+                self.notes.contains_key(*f),
+                "flag {f} used before it is defined"
+            );
+        }
+        let mut t = Map::new();
+        t.insert("tcId".into(), json!(self.next_id));
+        t.insert("comment".into(), json!(comment));
+        t.insert("flags".into(), json!(flags));
+        if let Value::Object(f) = fields {
+            t.extend(f);
+        }
+        t.insert("result".into(), json!(result));
+        if let Some(e) = error {
+            t.insert("error".into(), json!(e));
+        }
+        self.next_id += 1;
+        self.count += 1;
+        let group = self.groups.last_mut().expect("a group before tests");
+        group["tests"]
+            .as_array_mut()
+            .expect("tests array")
+            .push(Value::Object(t));
+        self
+    }
+
+    /// The finished file.
+    pub fn finish(&self) -> Value {
+        let mut e = self.envelope.clone();
+        e.insert("numberOfTests".into(), json!(self.count));
+        e.insert("notes".into(), json!(self.notes));
+        e.insert("testGroups".into(), Value::Array(self.groups.clone()));
+        Value::Object(e)
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: impl AsRef<[u8]>) -> String {
+    ::hex::encode(bytes)
+}
+
+/// A required field.
+pub fn field<'a>(t: &'a Map<String, Value>, name: &str) -> Result<&'a Value, String> {
+    t.get(name).ok_or_else(|| format!("missing field `{name}`"))
+}
+
+/// A required hex field, decoded.
+pub fn hex_field(t: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
+    let s = field(t, name)?
+        .as_str()
+        .ok_or_else(|| format!("`{name}` is not a string"))?;
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(format!("`{name}` is not lowercase hex"));
+    }
+    ::hex::decode(s).map_err(|e| format!("`{name}` is not hex: {e}"))
+}
+
+/// A required hex field of exactly `N` bytes.
+pub fn hex_array<const N: usize>(t: &Map<String, Value>, name: &str) -> Result<[u8; N], String> {
+    let v = hex_field(t, name)?;
+    v.as_slice()
+        .try_into()
+        .map_err(|_| format!("`{name}` is {} bytes, not {N}", v.len()))
+}
+
+/// A required JSON number field no larger than `u32::MAX`.
+pub fn u32_field(t: &Map<String, Value>, name: &str) -> Result<u32, String> {
+    field(t, name)?
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| format!("`{name}` is not a number in 0..2^32"))
+}
+
+/// A required 64-bit integer written as a decimal string.
+#[allow(dead_code)] // used by the protocols with timestamps
+pub fn u64_str_field(t: &Map<String, Value>, name: &str) -> Result<u64, String> {
+    let s = field(t, name)?
+        .as_str()
+        .ok_or_else(|| format!("`{name}` is not a decimal string"))?;
+    s.parse()
+        .map_err(|_| format!("`{name}` is not a decimal u64"))
+}
+
+/// Compares an output with the test's expectation, if the test states it.
+pub fn expect_hex(
+    t: &Map<String, Value>,
+    name: &str,
+    actual: impl AsRef<[u8]>,
+) -> Result<(), String> {
+    if t.contains_key(name) {
+        let want = hex_field(t, name)?;
+        if want != actual.as_ref() {
+            return Err(format!(
+                "`{name}`: expected {}, computed {}",
+                hex(want),
+                hex(actual)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lint findings for one file (`spec/vectors.md §4`); empty when the file is well-formed.
+pub fn lint(file: &Value, known_codes: Option<&[&'static str]>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for key in [
+        "schema",
+        "protocol",
+        "spec",
+        "source",
+        "numberOfTests",
+        "notes",
+        "testGroups",
+    ] {
+        if file.get(key).is_none() {
+            problems.push(format!("envelope lacks `{key}`"));
+        }
+    }
+    let notes = file.get("notes").and_then(Value::as_object);
+    for (flag, note) in notes.into_iter().flatten() {
+        if note.get("bugType").and_then(Value::as_str).is_none()
+            || note.get("description").and_then(Value::as_str).is_none()
+        {
+            problems.push(format!("note `{flag}` lacks bugType or description"));
+        }
+    }
+    let mut ids = BTreeSet::new();
+    let mut count = 0u64;
+    let mut used_flags = BTreeSet::new();
+    let groups = file.get("testGroups").and_then(Value::as_array);
+    for group in groups.into_iter().flatten() {
+        if group.get("type").and_then(Value::as_str).is_none() {
+            problems.push("a test group lacks `type`".into());
+        }
+        for test in group
+            .get("tests")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            count += 1;
+            let id = test.get("tcId").and_then(Value::as_u64);
+            match id {
+                Some(id) if !ids.insert(id) => problems.push(format!("tcId {id} is not unique")),
+                None => problems.push("a test lacks a numeric `tcId`".into()),
+                _ => {}
+            }
+            let id = id.unwrap_or(0);
+            for key in ["comment", "flags", "result"] {
+                if test.get(key).is_none() {
+                    problems.push(format!("tcId {id}: lacks `{key}`"));
+                }
+            }
+            for flag in test
+                .get("flags")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let flag = flag.as_str().unwrap_or_default();
+                used_flags.insert(flag.to_string());
+                if !notes.is_some_and(|n| n.contains_key(flag)) {
+                    problems.push(format!("tcId {id}: flag `{flag}` is not defined in notes"));
+                }
+            }
+            let result = test
+                .get("result")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !["valid", "invalid", "acceptable"].contains(&result) {
+                problems.push(format!(
+                    "tcId {id}: result `{result}` is not valid/invalid/acceptable"
+                ));
+            }
+            if let Some(codes) = known_codes {
+                match (result, test.get("error").and_then(Value::as_str)) {
+                    ("invalid", None) => {
+                        problems.push(format!("tcId {id}: invalid test without `error`"))
+                    }
+                    (_, Some(code)) if !codes.contains(&code) => problems.push(format!(
+                        "tcId {id}: error `{code}` is not in the spec's table"
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if file.get("numberOfTests").and_then(Value::as_u64) != Some(count) {
+        problems.push(format!("numberOfTests is not {count}"));
+    }
+    for flag in notes.into_iter().flatten().map(|(f, _)| f) {
+        if !used_flags.contains(flag) {
+            problems.push(format!("note `{flag}` is defined but never used"));
+        }
+    }
+    problems
+}
+
+/// The outcome of checking one test.
+pub struct TestOutcome {
+    /// Test id.
+    pub tc_id: u64,
+    /// `None` when the test passed, else why it failed.
+    pub failure: Option<String>,
+}
+
+/// Checks one test against a handler's verdict (`spec/vectors.md §3`).
+pub fn check_test(handler: Handler, group: &Group, test: &Test) -> TestOutcome {
+    let tc_id = test.get("tcId").and_then(Value::as_u64).unwrap_or(0);
+    let expected = test.get("result").and_then(Value::as_str).unwrap_or("");
+    let want_error = test.get("error").and_then(Value::as_str);
+    let failure = match (expected, handler(group, test)) {
+        (_, Err(reason)) => Some(reason),
+        ("valid" | "acceptable", Ok(Verdict::Valid)) => None,
+        ("acceptable", Ok(Verdict::Invalid(_))) => None,
+        ("valid", Ok(Verdict::Invalid(code))) => {
+            Some(format!("rejected with {code}, expected valid"))
+        }
+        ("invalid", Ok(Verdict::Valid)) => Some(format!(
+            "accepted, expected rejection with {}",
+            want_error.unwrap_or("any error")
+        )),
+        ("invalid", Ok(Verdict::Invalid(code))) => match want_error {
+            Some(want) if want != code => Some(format!("rejected with {code}, expected {want}")),
+            _ => None,
+        },
+        (other, _) => Some(format!("unknown result `{other}`")),
+    };
+    TestOutcome { tc_id, failure }
+}

@@ -1,0 +1,68 @@
+//! # contact-tracing
+//!
+//! A specification-first reference implementation of the privacy-preserving contact-tracing
+//! protocols described in the project's `spec/` directory. Every wire format is implemented as a
+//! strict, pure decoder/encoder pair; every state machine is a sans-IO value that takes time,
+//! randomness and input bytes as explicit arguments and returns explicit outputs.
+//!
+//! | module | protocol | specification |
+//! |---|---|---|
+//! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
+//!
+//! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
+//! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
+//!
+//! ## Quick start
+//!
+//! ```
+//! use contact_tracing::tcn::{MemoType, ReportAuthorizationKey, SignedReport};
+//!
+//! // The reporter: a report authorization key from 32 bytes of seed (use an RNG in practice).
+//! let rak = ReportAuthorizationKey::from_seed([7u8; 32]);
+//! let tck1 = rak.initial_temporary_contact_key();
+//! let tcn1 = tck1.temporary_contact_number(); // broadcast this over BLE
+//!
+//! // Later: disclose numbers 1..=20 in a signed report.
+//! let report = rak.create_report(MemoType::COEPI_SYMPTOM_V1, b"symptom data", 1, 20)?;
+//! let bytes = report.to_vec();
+//!
+//! // The receiver: strict decode, verify, recompute the disclosed numbers.
+//! let received = SignedReport::decode(&bytes)?;
+//! let verified = received.verify()?;
+//! assert!(verified.temporary_contact_numbers().any(|n| n == tcn1));
+//! # Ok::<(), contact_tracing::tcn::TcnError>(())
+//! ```
+//!
+//! ## Features
+//!
+//! * `alloc` (default): owned encodings (`to_vec`), the matcher and batch verification.
+//! * `std`: implies `alloc`; adds `std::error::Error` impls and the multi-threaded matcher.
+//!
+//! Without default features the crate is `#![no_std]` and allocation-free for key schedules,
+//! report creation, decoding and single verification.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod error;
+pub mod labels;
+pub mod wire;
+
+pub mod tcn;
+
+#[doc(hidden)]
+pub mod fuzzing;

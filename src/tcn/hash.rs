@@ -1,0 +1,112 @@
+//! The three TCN hash functions (`spec/tcn.md §3.1`), written as single SHA-256 compression calls
+//! over pre-padded blocks.
+//!
+//! Every input has a fixed length (37, 69 and 39 bytes), so the SHA-256 padding is a constant and
+//! the streaming `Digest` machinery (buffering, length counting) is pure overhead on the matcher's
+//! hot path. The test module checks each function against `sha2::Sha256` on random inputs.
+
+use sha2::digest::generic_array::GenericArray;
+
+use crate::labels::tcn::{H_TCK_BYTES, H_TCN_BYTES};
+
+/// SHA-256 initial hash value (FIPS 180-4 §5.3.3).
+const IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+type Block = GenericArray<u8, sha2::digest::consts::U64>;
+
+/// Writes the SHA-256 padding for a message of `len` bytes into the last block.
+fn pad(block: &mut [u8; 64], offset: usize, len_bytes: u64) {
+    if let Some(b) = block.get_mut(offset) {
+        *b = 0x80;
+    }
+    let (_, bit_len) = block.split_at_mut(56);
+    bit_len.copy_from_slice(&(len_bytes * 8).to_be_bytes());
+}
+
+fn digest(blocks: &[Block]) -> [u8; 32] {
+    let mut state = IV;
+    sha2::compress256(&mut state, blocks);
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state.iter()) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// `tck_0 = SHA-256("H_TCK" || rak_seed)`: 37 bytes, one block.
+pub(crate) fn tck_0(rak_seed: &[u8; 32]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    let (label, rest) = block.split_at_mut(5);
+    label.copy_from_slice(&H_TCK_BYTES);
+    let (seed, _) = rest.split_at_mut(32);
+    seed.copy_from_slice(rak_seed);
+    pad(&mut block, 37, 37);
+    let blocks = [Block::from(block)];
+    let out = digest(&blocks);
+    zeroize::Zeroize::zeroize(&mut block);
+    out
+}
+
+/// `tck_i = SHA-256("H_TCK" || rvk || tck_{i-1})`: 69 bytes, two blocks.
+pub(crate) fn ratchet(rvk: &[u8; 32], tck: &[u8; 32]) -> [u8; 32] {
+    let mut first = [0u8; 64];
+    let (label, rest) = first.split_at_mut(5);
+    label.copy_from_slice(&H_TCK_BYTES);
+    let (key, head) = rest.split_at_mut(32);
+    key.copy_from_slice(rvk);
+    let (tck_head, tck_tail) = tck.split_at(27);
+    head.copy_from_slice(tck_head);
+    let mut second = [0u8; 64];
+    let (tail, _) = second.split_at_mut(5);
+    tail.copy_from_slice(tck_tail);
+    pad(&mut second, 5, 69);
+    let blocks = [Block::from(first), Block::from(second)];
+    digest(&blocks)
+}
+
+/// `tcn_i = SHA-256("H_TCN" || le_u16(i) || tck_i)[0..16]`: 39 bytes, one block.
+pub(crate) fn tcn(index: u16, tck: &[u8; 32]) -> [u8; 16] {
+    let mut block = [0u8; 64];
+    let (label, rest) = block.split_at_mut(5);
+    label.copy_from_slice(&H_TCN_BYTES);
+    let (idx, rest) = rest.split_at_mut(2);
+    idx.copy_from_slice(&index.to_le_bytes());
+    let (key, _) = rest.split_at_mut(32);
+    key.copy_from_slice(tck);
+    pad(&mut block, 39, 39);
+    let blocks = [Block::from(block)];
+    let full = digest(&blocks);
+    let mut out = [0u8; 16];
+    let (head, _) = full.split_at(16);
+    out.copy_from_slice(head);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use sha2::{Digest, Sha256};
+
+    proptest! {
+        #[test]
+        fn matches_streaming_sha256(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), i in any::<u16>()) {
+            let want0: [u8; 32] = Sha256::new().chain_update(b"H_TCK").chain_update(a).finalize().into();
+            prop_assert_eq!(tck_0(&a), want0);
+            let want1: [u8; 32] =
+                Sha256::new().chain_update(b"H_TCK").chain_update(a).chain_update(b).finalize().into();
+            prop_assert_eq!(ratchet(&a, &b), want1);
+            let want2 = Sha256::new().chain_update(b"H_TCN").chain_update(i.to_le_bytes()).chain_update(b).finalize();
+            prop_assert_eq!(&tcn(i, &b)[..], &want2[..16]);
+        }
+    }
+}
