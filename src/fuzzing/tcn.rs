@@ -1,5 +1,4 @@
-//! Fuzz-target bodies, shared by `fuzz/` (cargo-fuzz, nightly) and by the stable test that replays
-//! the committed corpora (`tests/fuzz_corpus.rs`). Not part of the public API.
+//! TCN fuzz-target bodies.
 
 use crate::tcn::SignedReport;
 
@@ -26,3 +25,9 @@ pub fn tcn_report_roundtrip(data: &[u8]) {
         );
     }
 }
+
+/// This protocol's targets, by name.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("tcn_report_decode", tcn_report_decode),
+    ("tcn_report_roundtrip", tcn_report_roundtrip),
+];

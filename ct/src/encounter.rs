@@ -1,0 +1,4 @@
+//! Constant-time cases of the `encounter` protocol.
+
+/// This protocol's cases.
+pub const CASES: &[crate::Case] = &[];

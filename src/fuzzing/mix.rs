@@ -1,0 +1,4 @@
+//! Fuzz-target bodies of the `mix` protocol.
+
+/// This protocol's targets, by name.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[];
