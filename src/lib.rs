@@ -24,10 +24,11 @@
 //!
 //! // Later: disclose numbers 1..=20 in a signed report.
 //! let report = rak.create_report(MemoType::COEPI_SYMPTOM_V1, b"symptom data", 1, 20)?;
-//! let bytes = report.to_vec();
+//! let mut wire = [0u8; SignedReport::MAX_LEN];
+//! let len = report.encode_into(&mut wire)?;
 //!
 //! // The receiver: strict decode, verify, recompute the disclosed numbers.
-//! let received = SignedReport::decode(&bytes)?;
+//! let received = SignedReport::decode(&wire[..len])?;
 //! let verified = received.verify()?;
 //! assert!(verified.temporary_contact_numbers().any(|n| n == tcn1));
 //! # Ok::<(), contact_tracing::tcn::TcnError>(())
