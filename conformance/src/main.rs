@@ -271,3 +271,39 @@ fn run_generate(check_only: bool) -> Result<(), String> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed vectors pass, lint clean, and regenerate byte-for-byte.
+    #[test]
+    fn committed_vectors_pass_and_are_current() {
+        run_lint(&[]).unwrap();
+        run_check(&[]).unwrap();
+        run_generate(true).unwrap();
+    }
+
+    /// The checker fails, naming the test, on a file with one altered byte.
+    #[test]
+    fn one_altered_byte_fails_with_its_tc_id() {
+        let path = repo_root().join("vectors/tcn/report_create_test.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let altered = text.replacen(
+            "\"signedReport\": \"fd8deb",
+            "\"signedReport\": \"fd8dea",
+            1,
+        );
+        assert_ne!(text, altered);
+        let tmp = std::env::temp_dir().join(format!("ct-altered-{}.json", std::process::id()));
+        std::fs::write(&tmp, altered).unwrap();
+        let file = load(&tmp).unwrap();
+        std::fs::remove_file(&tmp).unwrap();
+        let group = file["testGroups"][0].as_object().unwrap();
+        let test = group["tests"][0].as_object().unwrap();
+        let handler = tcn::protocol().handler;
+        let outcome = check_test(handler("tcn-report-create").unwrap(), group, test);
+        assert_eq!(outcome.tc_id, 1);
+        assert!(outcome.failure.unwrap().contains("signedReport"));
+    }
+}
