@@ -67,3 +67,8 @@ pub mod tcn;
 
 #[doc(hidden)]
 pub mod fuzzing;
+
+/// The README's quick start, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "alloc"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
