@@ -160,16 +160,14 @@ proptest! {
         let bad = bad.index(n);
         let mut bytes = reports[bad].to_vec();
         bytes[byte] ^= 0x10;
-        match SignedReport::decode(&bytes) {
-            Ok(r) => {
-                reports[bad] = r;
-                let verdicts = verify_batch(&reports);
-                for (i, v) in verdicts.iter().enumerate() {
-                    prop_assert_eq!(v.is_ok(), i != bad);
-                    prop_assert_eq!(*v, reports[i].verify().map(|_| ()));
-                }
+        // A flip in the memo length breaks the structure instead: not a signature case.
+        if let Ok(r) = SignedReport::decode(&bytes) {
+            reports[bad] = r;
+            let verdicts = verify_batch(&reports);
+            for (i, v) in verdicts.iter().enumerate() {
+                prop_assert_eq!(v.is_ok(), i != bad);
+                prop_assert_eq!(*v, reports[i].verify().map(|_| ()));
             }
-            Err(_) => {} // the flip broke the structure (memo length): not a signature case
         }
     }
 }

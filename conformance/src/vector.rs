@@ -23,6 +23,9 @@ pub enum Verdict {
 /// Runs one test: `Err` is a mismatch or a malformed test, with a reason for the report.
 pub type Handler = fn(&Group, &Test) -> Result<Verdict, String>;
 
+/// A fuzz corpus seed: (target, file name, bytes).
+pub type CorpusSeed = (String, String, Vec<u8>);
+
 /// One protocol's part of the runner.
 pub struct Protocol {
     /// Name used in the envelope's `protocol` field and in the report table.
@@ -34,7 +37,7 @@ pub struct Protocol {
     /// The protocol's vector files: (path under `vectors/`, content).
     pub generate: fn() -> Vec<(String, Value)>,
     /// Fuzz corpus seeds: (target, file name, bytes).
-    pub corpus: fn() -> Vec<(String, String, Vec<u8>)>,
+    pub corpus: fn() -> Vec<CorpusSeed>,
 }
 
 /// Builds a vector file in the envelope of `spec/vectors.md §2`.

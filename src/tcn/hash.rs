@@ -91,6 +91,72 @@ pub(crate) fn tcn(index: u16, tck: &[u8; 32]) -> [u8; 16] {
     out
 }
 
+/// The hash blocks of one report's chain, pre-filled with everything that does not change from
+/// one index to the next (labels, `rvk`, padding), so that each step writes only the 32 key bytes
+/// and the index. The matcher's inner loop (`spec/tcn.md §8`) runs on this.
+#[derive(Clone)]
+pub(crate) struct Chain {
+    ratchet: [Block; 2],
+    number: [Block; 1],
+    tck: [u8; 32],
+}
+
+impl Chain {
+    /// A chain positioned at `tck` for the key `rvk`.
+    pub(crate) fn new(rvk: &[u8; 32], tck: &[u8; 32]) -> Self {
+        let mut first = [0u8; 64];
+        let (label, rest) = first.split_at_mut(5);
+        label.copy_from_slice(&H_TCK_BYTES);
+        let (key, _) = rest.split_at_mut(32);
+        key.copy_from_slice(rvk);
+        let mut second = [0u8; 64];
+        pad(&mut second, 5, 69);
+        let mut number = [0u8; 64];
+        let (label, _) = number.split_at_mut(5);
+        label.copy_from_slice(&H_TCN_BYTES);
+        pad(&mut number, 39, 39);
+        Chain {
+            ratchet: [Block::from(first), Block::from(second)],
+            number: [Block::from(number)],
+            tck: *tck,
+        }
+    }
+
+    /// Ratchets once and returns `tcn_index` of the new key.
+    #[inline]
+    pub(crate) fn step(&mut self, index: u16) -> [u8; 16] {
+        let (tck_head, tck_tail) = self.tck.split_at(27);
+        let [first, second] = &mut self.ratchet;
+        let (_, head_slot) = first.split_at_mut(37);
+        head_slot.copy_from_slice(tck_head);
+        let (tail_slot, _) = second.split_at_mut(5);
+        tail_slot.copy_from_slice(tck_tail);
+        let mut state = IV;
+        sha2::compress256(&mut state, &self.ratchet);
+        let [number] = &mut self.number;
+        let (_, rest) = number.split_at_mut(5);
+        let (index_slot, rest) = rest.split_at_mut(2);
+        index_slot.copy_from_slice(&index.to_le_bytes());
+        let (key_slot, _) = rest.split_at_mut(32);
+        for ((dst, tck), word) in key_slot
+            .chunks_exact_mut(4)
+            .zip(self.tck.chunks_exact_mut(4))
+            .zip(state)
+        {
+            let bytes = word.to_be_bytes();
+            dst.copy_from_slice(&bytes);
+            tck.copy_from_slice(&bytes);
+        }
+        let mut state = IV;
+        sha2::compress256(&mut state, &self.number);
+        let mut out = [0u8; 16];
+        for (dst, word) in out.chunks_exact_mut(4).zip(state) {
+            dst.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +173,10 @@ mod tests {
             prop_assert_eq!(ratchet(&a, &b), want1);
             let want2 = Sha256::new().chain_update(b"H_TCN").chain_update(i.to_le_bytes()).chain_update(b).finalize();
             prop_assert_eq!(&tcn(i, &b)[..], &want2[..16]);
+            let mut chain = Chain::new(&a, &b);
+            let next = ratchet(&a, &b);
+            prop_assert_eq!(chain.step(i), tcn(i, &next));
+            prop_assert_eq!(chain.step(i.wrapping_add(1)), tcn(i.wrapping_add(1), &ratchet(&a, &next)));
         }
     }
 }

@@ -114,8 +114,7 @@ impl Report {
     /// The disclosed numbers `tcn_j1 ..= tcn_j2` (`spec/tcn.md §5.4`), paired with their index.
     pub fn indexed_temporary_contact_numbers(&self) -> TcnIter {
         TcnIter {
-            rvk: self.rvk,
-            tck: self.tck_prev,
+            chain: hash::Chain::new(&self.rvk, &self.tck_prev),
             next: u32::from(self.j1),
             last: u32::from(self.j2),
         }
@@ -187,12 +186,20 @@ impl core::fmt::Debug for Report {
 ///
 /// Each step ratchets once and hashes once; it never ratchets past the last disclosed index, so
 /// a report ending at 65535 needs no key beyond the ratchet's end.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TcnIter {
-    rvk: [u8; 32],
-    tck: [u8; 32],
+    chain: hash::Chain,
     next: u32,
     last: u32,
+}
+
+impl core::fmt::Debug for TcnIter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TcnIter")
+            .field("next", &self.next)
+            .field("last", &self.last)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Iterator for TcnIter {
@@ -203,9 +210,8 @@ impl Iterator for TcnIter {
             return None;
         }
         let index = u16::try_from(self.next).ok()?;
-        self.tck = hash::ratchet(&self.rvk, &self.tck);
         self.next += 1;
-        Some((index, TemporaryContactNumber(hash::tcn(index, &self.tck))))
+        Some((index, TemporaryContactNumber(self.chain.step(index))))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
