@@ -5,7 +5,9 @@
 //! is the valgrind harness in `ct/`. Run: `cargo bench --bench ct_tcn`.
 #![allow(missing_docs)]
 
-use contact_tracing::tcn::{MemoType, ReportAuthorizationKey, ReportVerificationKey, TemporaryContactKey};
+use contact_tracing::tcn::{
+    MemoType, ReportAuthorizationKey, ReportVerificationKey, TemporaryContactKey,
+};
 use dudect_bencher::rand::{Rng, RngCore};
 use dudect_bencher::{ctbench_main, BenchRng, Class, CtRunner};
 
@@ -28,7 +30,10 @@ fn classes(rng: &mut BenchRng) -> Vec<(Class, [u8; 32])> {
 fn sign_report(runner: &mut CtRunner, rng: &mut BenchRng) {
     for (class, seed) in classes(rng) {
         let rak = ReportAuthorizationKey::from_seed(seed);
-        runner.run_one(class, || rak.create_report(MemoType::COEPI_SYMPTOM_V1, b"ct", 1, 1).is_ok());
+        runner.run_one(class, || {
+            rak.create_report(MemoType::COEPI_SYMPTOM_V1, b"ct", 1, 1)
+                .is_ok()
+        });
     }
 }
 

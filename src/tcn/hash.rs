@@ -50,8 +50,9 @@ pub(crate) fn tck_0(rak_seed: &[u8; 32]) -> [u8; 32] {
     let (seed, _) = rest.split_at_mut(32);
     seed.copy_from_slice(rak_seed);
     pad(&mut block, 37, 37);
-    let blocks = [Block::from(block)];
+    let mut blocks = [Block::from(block)];
     let out = digest(&blocks);
+    wipe(&mut blocks);
     zeroize::Zeroize::zeroize(&mut block);
     out
 }
@@ -69,8 +70,19 @@ pub(crate) fn ratchet(rvk: &[u8; 32], tck: &[u8; 32]) -> [u8; 32] {
     let (tail, _) = second.split_at_mut(5);
     tail.copy_from_slice(tck_tail);
     pad(&mut second, 5, 69);
-    let blocks = [Block::from(first), Block::from(second)];
-    digest(&blocks)
+    let mut blocks = [Block::from(first), Block::from(second)];
+    let out = digest(&blocks);
+    // The blocks hold a key that may still be secret (not yet disclosed in a report).
+    wipe(&mut blocks);
+    zeroize::Zeroize::zeroize(&mut first);
+    zeroize::Zeroize::zeroize(&mut second);
+    out
+}
+
+fn wipe(blocks: &mut [Block]) {
+    for block in blocks {
+        zeroize::Zeroize::zeroize(block.as_mut_slice());
+    }
 }
 
 /// `tcn_i = SHA-256("H_TCN" || le_u16(i) || tck_i)[0..16]`: 39 bytes, one block.
@@ -83,8 +95,10 @@ pub(crate) fn tcn(index: u16, tck: &[u8; 32]) -> [u8; 16] {
     let (key, _) = rest.split_at_mut(32);
     key.copy_from_slice(tck);
     pad(&mut block, 39, 39);
-    let blocks = [Block::from(block)];
+    let mut blocks = [Block::from(block)];
     let full = digest(&blocks);
+    wipe(&mut blocks);
+    zeroize::Zeroize::zeroize(&mut block);
     let mut out = [0u8; 16];
     let (head, _) = full.split_at(16);
     out.copy_from_slice(head);

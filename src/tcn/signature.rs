@@ -30,10 +30,47 @@ pub(crate) struct Prepared {
     transcript: [u8; 128],
 }
 
-/// Decodes a point, accepting only the canonical encoding (the one `compress` gives back).
+/// Decodes a point, accepting only the canonical encoding: the one `compress` gives back.
+///
+/// Checked on the bytes, which is what re-compressing would decide without its field inversion: a
+/// decodable encoding is non-canonical exactly when its `y` is not reduced (`y ≥ p`) or when it sets
+/// the sign bit of `x = 0`, which happens only for `y = 1` and `y = p − 1`.
 fn decompress_canonical(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
-    let point = CompressedEdwardsY(*bytes).decompress()?;
-    (point.compress().as_bytes() == bytes).then_some(point)
+    let mut y = *bytes;
+    let sign = y.iter().last().is_some_and(|b| b & 0x80 != 0);
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    if !y_is_reduced(&y) || (sign && (y == Y_ONE || y == Y_MINUS_ONE)) {
+        return None;
+    }
+    CompressedEdwardsY(*bytes).decompress()
+}
+
+/// `p − 1 = 2^255 − 20`, little-endian.
+const Y_MINUS_ONE: [u8; 32] = {
+    let mut b = [0xffu8; 32];
+    b[0] = 0xec;
+    b[31] = 0x7f;
+    b
+};
+
+/// `1`, little-endian.
+const Y_ONE: [u8; 32] = {
+    let mut b = [0u8; 32];
+    b[0] = 1;
+    b
+};
+
+/// Whether the 255-bit little-endian `y` is below `p = 2^255 − 19`: false only for
+/// `y ∈ [2^255 − 19, 2^255 − 1]`, whose top 31 bytes are `ff…ff7f` and low byte at least `0xed`.
+fn y_is_reduced(y: &[u8; 32]) -> bool {
+    let (low, high) = y.split_at(1);
+    let high_all_ones = high
+        .iter()
+        .enumerate()
+        .all(|(i, b)| *b == if i == 30 { 0x7f } else { 0xff });
+    !(high_all_ones && low.first().is_some_and(|b| *b >= 0xed))
 }
 
 /// Rules 1–3 and the challenge `k`.
@@ -156,4 +193,44 @@ pub(crate) fn find_failures(
     let (left, right) = items.split_at(items.len() / 2);
     find_failures(left, offset, failed);
     find_failures(right, offset + left.len(), failed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn by_recompression(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
+        let point = CompressedEdwardsY(*bytes).decompress()?;
+        (point.compress().as_bytes() == bytes).then_some(point)
+    }
+
+    /// The byte rule decides exactly as decompress-then-recompress, on random bytes and on every
+    /// encoding near the edges (y close to 0, 1, p − 1 and p, with and without the sign bit).
+    #[test]
+    fn canonical_rule_equals_recompression() {
+        let mut edges = std::vec::Vec::new();
+        for low in 0u8..=255 {
+            for sign in [0u8, 0x80] {
+                let mut small = [0u8; 32];
+                small[0] = low;
+                small[31] = sign;
+                edges.push(small);
+                let mut big = [0xffu8; 32];
+                big[0] = low;
+                big[31] = 0x7f | sign;
+                edges.push(big);
+            }
+        }
+        for e in edges {
+            assert_eq!(decompress_canonical(&e), by_recompression(&e), "{e:02x?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_rule_on_random_bytes(b in any::<[u8; 32]>()) {
+            prop_assert_eq!(decompress_canonical(&b), by_recompression(&b));
+        }
+    }
 }
