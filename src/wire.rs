@@ -21,6 +21,8 @@ pub enum WireError {
     TrailingBytes,
     /// The output buffer is smaller than the encoding.
     BufferTooSmall,
+    /// A length-prefixed field is longer than its prefix can express.
+    LengthOverflow,
 }
 
 impl ErrorCode for WireError {
@@ -29,6 +31,7 @@ impl ErrorCode for WireError {
             WireError::Truncated => "WIRE_TRUNCATED",
             WireError::TrailingBytes => "WIRE_TRAILING_BYTES",
             WireError::BufferTooSmall => "WIRE_BUFFER_TOO_SMALL",
+            WireError::LengthOverflow => "WIRE_LENGTH_OVERFLOW",
         }
     }
 }
@@ -39,6 +42,7 @@ impl core::fmt::Display for WireError {
             WireError::Truncated => "input truncated",
             WireError::TrailingBytes => "trailing bytes after value",
             WireError::BufferTooSmall => "output buffer too small",
+            WireError::LengthOverflow => "field too long for its length prefix",
         })
     }
 }
@@ -211,14 +215,14 @@ impl<'a> Writer<'a> {
 
     /// Appends a one-byte length prefix and `bytes`; fails if `bytes` is longer than 255.
     pub fn bytes_u8_prefixed(&mut self, bytes: &[u8]) -> Result<(), WireError> {
-        let n = u8::try_from(bytes.len()).map_err(|_| WireError::BufferTooSmall)?;
+        let n = u8::try_from(bytes.len()).map_err(|_| WireError::LengthOverflow)?;
         self.u8(n)?;
         self.put(bytes)
     }
 
     /// Appends a big-endian two-byte length prefix and `bytes`; fails if longer than 65535.
     pub fn bytes_u16_prefixed(&mut self, bytes: &[u8]) -> Result<(), WireError> {
-        let n = u16::try_from(bytes.len()).map_err(|_| WireError::BufferTooSmall)?;
+        let n = u16::try_from(bytes.len()).map_err(|_| WireError::LengthOverflow)?;
         self.u16_be(n)?;
         self.put(bytes)
     }
@@ -268,6 +272,22 @@ mod tests {
         assert_eq!(w.u8(9), Ok(()));
         assert_eq!(w.finish_exact(), Ok(3));
         assert_eq!(buf, [1, 2, 9]);
+    }
+
+    #[test]
+    fn prefixes_refuse_overlong_fields() {
+        let mut buf = [0u8; 300];
+        assert_eq!(
+            Writer::new(&mut buf).bytes_u8_prefixed(&[0; 256]),
+            Err(WireError::LengthOverflow)
+        );
+        assert_eq!(Writer::new(&mut buf).bytes_u8_prefixed(&[0; 255]), Ok(()));
+        let big = std::vec![0u8; 65536];
+        let mut out = std::vec![0u8; 70000];
+        assert_eq!(
+            Writer::new(&mut out).bytes_u16_prefixed(&big),
+            Err(WireError::LengthOverflow)
+        );
     }
 
     proptest! {

@@ -8,7 +8,7 @@
 
 extern crate alloc;
 
-use contact_tracing::tcn::{MemoType, ObservedSet, ReportAuthorizationKey, SignedReport, Matcher};
+use contact_tracing::tcn::{Matcher, MemoType, ObservedSet, ReportAuthorizationKey, SignedReport};
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 
@@ -36,7 +36,10 @@ unsafe impl GlobalAlloc for Bump {
 }
 
 #[global_allocator]
-static ALLOCATOR: Bump = Bump { arena: UnsafeCell::new([0; 1 << 20]), next: UnsafeCell::new(0) };
+static ALLOCATOR: Bump = Bump {
+    arena: UnsafeCell::new([0; 1 << 20]),
+    next: UnsafeCell::new(0),
+};
 
 // The C runtime provides `_start`, `memcpy` and friends; only libc is linked, never Rust's std.
 #[link(name = "c")]
@@ -55,15 +58,27 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 fn run() -> bool {
     let rak = ReportAuthorizationKey::from_seed([0x19; 32]);
     let tck1 = rak.initial_temporary_contact_key();
-    let Ok(report) = rak.create_report(MemoType::COEPI_SYMPTOM_V1, b"no_std", 1, 8) else { return false };
+    let Ok(report) = rak.create_report(MemoType::COEPI_SYMPTOM_V1, b"no_std", 1, 8) else {
+        return false;
+    };
     let bytes = report.to_vec();
-    let Ok(decoded) = SignedReport::decode(&bytes) else { return false };
-    let matcher = Matcher::new([tck1.temporary_contact_number()].into_iter().collect::<ObservedSet>());
+    let Ok(decoded) = SignedReport::decode(&bytes) else {
+        return false;
+    };
+    let matcher = Matcher::new(
+        [tck1.temporary_contact_number()]
+            .into_iter()
+            .collect::<ObservedSet>(),
+    );
     let outcome = matcher.match_reports(core::slice::from_ref(&decoded));
     outcome.rejected.is_empty() && outcome.matches.len() == 1
 }
 
 #[no_mangle]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
-    if run() { 0 } else { 1 }
+    if run() {
+        0
+    } else {
+        1
+    }
 }

@@ -104,6 +104,8 @@ impl From<WireError> for TcnError {
         match e {
             WireError::Truncated => TcnError::Truncated,
             WireError::TrailingBytes => TcnError::TrailingBytes,
+            // The memo is the only length-prefixed field.
+            WireError::LengthOverflow => TcnError::MemoTooLong,
             _ => TcnError::BufferTooSmall,
         }
     }
