@@ -284,6 +284,56 @@ mod tests {
         run_generate(true).unwrap();
     }
 
+    /// Every error code a protocol defines has a negative vector, unless its spec's error table
+    /// marks it as API-only (a row that says "API only").
+    #[test]
+    fn every_error_code_has_a_vector() {
+        for p in protocols() {
+            let files = (p.generate)();
+            if files.is_empty() {
+                continue;
+            }
+            let mut used = std::collections::BTreeSet::new();
+            for (_, file) in &files {
+                for group in file["testGroups"].as_array().into_iter().flatten() {
+                    for test in group["tests"].as_array().into_iter().flatten() {
+                        collect_errors(test, &mut used);
+                    }
+                }
+            }
+            let doc = if p.name == "event" { "events" } else { p.name };
+            let spec = std::fs::read_to_string(repo_root().join(format!("spec/{doc}.md"))).unwrap();
+            for code in (p.error_codes)() {
+                let api_only = spec.lines().any(|l| {
+                    l.contains(&format!("`{code}`")) && l.to_lowercase().contains("api only")
+                });
+                assert!(
+                    used.contains(code) || api_only,
+                    "{}: error code {code} has no vector",
+                    p.name
+                );
+            }
+        }
+    }
+
+    /// Error codes anywhere in a test, including inside state-machine `steps`.
+    fn collect_errors(value: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "error" || k == "expectError" {
+                        if let Some(code) = v.as_str() {
+                            out.insert(code.to_string());
+                        }
+                    }
+                    collect_errors(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_errors(v, out)),
+            _ => {}
+        }
+    }
+
     /// The checker fails, naming the test, on a file with one altered byte.
     #[test]
     fn one_altered_byte_fails_with_its_tc_id() {
