@@ -7,11 +7,13 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::geometry::{
-    Geometry, ALPHA_LEN, DELIVER_MARKER, KEY_SELECT_COUNT, MAC_LEN, MAILBOX_LEN,
-};
+use super::geometry::{Geometry, ALPHA_LEN, MAC_LEN};
+#[cfg(feature = "alloc")]
+use super::geometry::{DELIVER_MARKER, KEY_SELECT_COUNT, MAILBOX_LEN};
 use super::lioness::{Lioness, LIONESS_KEY_LEN};
-use super::{MailboxAddress, MixError};
+#[cfg(feature = "alloc")]
+use super::MailboxAddress;
+use super::MixError;
 use crate::labels::mix as labels;
 
 /// Length of a replay tag (`spec/mix.md §3`, `MIX-TAG-1`).
@@ -134,6 +136,7 @@ pub(crate) fn x25519_checked(secret: &[u8; 32], alpha: &[u8; 32]) -> Result<[u8;
 /// A packet split into its fields, length-checked (`spec/mix.md §2.1`, §7 step 1).
 #[derive(Clone, Copy, Debug)]
 pub struct PacketView<'a> {
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     geometry: Geometry,
     key_select: u8,
     alpha: [u8; 32],
@@ -202,6 +205,7 @@ impl<'a> PacketView<'a> {
 /// A packet whose MAC verified: the keys are known, the routing not yet parsed.
 #[derive(Debug)]
 pub struct Authenticated<'a> {
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     view: PacketView<'a>,
     keys: HopKeys,
 }

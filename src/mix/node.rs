@@ -170,9 +170,7 @@ impl Keyring {
     pub fn rotate(&mut self, now: u64, rng: &mut impl CryptoRngCore) -> Vec<u32> {
         let today = day_of(now);
         for d in today..=today.saturating_add(KEY_PUBLISH_AHEAD_DAYS) {
-            if !self.keys.contains_key(&d) {
-                self.keys.insert(d, MixSecret::random(rng));
-            }
+            self.keys.entry(d).or_insert_with(|| MixSecret::random(rng));
         }
         let expired: Vec<u32> = self
             .keys

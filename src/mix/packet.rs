@@ -117,7 +117,7 @@ pub fn build_header_unchecked(
     let mut keys = Vec::with_capacity(r);
     for hop in route {
         let alpha = MontgomeryPoint::mul_base(&x).to_bytes();
-        let s = Zeroizing::new((&MontgomeryPoint(hop.public_key) * &x).to_bytes());
+        let s = Zeroizing::new((MontgomeryPoint(hop.public_key) * x).to_bytes());
         if bool::from(s.ct_eq(&[0u8; 32])) {
             x.zeroize();
             return Err(MixError::WeakKey);
