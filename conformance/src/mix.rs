@@ -1599,6 +1599,19 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
             }
         }
     }
+    // Packets the fuzz mix can authenticate, and edit lists for the mutation target.
+    let valid = contact_tracing::fuzzing::mix::valid_packet();
+    out.push(("mix_process".into(), "v-fuzz-valid".into(), valid.clone()));
+    out.push(("mix_process_mutated".into(), "v-fuzz-valid".into(), valid));
+    for (name, edits) in [
+        ("v-edit-alpha-bit255", vec![0u8, 32, 0x80]),
+        ("v-edit-payload", vec![1, 44, 0x01]),
+        ("v-edit-gamma", vec![0, 40, 0x01]),
+        ("v-edit-ks", vec![0, 0, 0x01]),
+        ("v-edit-none", vec![]),
+    ] {
+        out.push(("mix_process_mutated".into(), name.into(), edits));
+    }
     for (i, d) in discovery_file().1.into_iter().enumerate() {
         out.push((
             "mix_discovery_decode".into(),
