@@ -8,6 +8,7 @@
 //! | module | protocol | specification |
 //! |---|---|---|
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
+//! | [`mix`] | Mix packets: compact Sphinx header, LIONESS, SURBs, replay tags, day keys (seed 001) | `spec/mix.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
 //! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
@@ -69,6 +70,7 @@ pub mod error;
 pub mod labels;
 pub mod wire;
 
+pub mod mix;
 pub mod tcn;
 
 #[doc(hidden)]

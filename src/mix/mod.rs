@@ -1,0 +1,217 @@
+//! Mix packets of seed 001 (`spec/mix.md`): a compact Sphinx header, a LIONESS payload,
+//! single-use reply blocks (SURBs), replay tags and daily mix keys.
+//!
+//! Sizes are set by [`Geometry`]: for the seed's 4 hops a packet is 380 bytes (header 141,
+//! payload 239) and carries 238 message bytes. The hop count is a network parameter (1..=16).
+//!
+//! # API for the layer above (nym, mailbox, clients)
+//!
+//! Everything takes its randomness and time as arguments; nothing does I/O.
+//!
+//! **Discovery and routes.** [`DiscoveryDocument::decode`] verifies every entity's Ed25519
+//! signature; [`select_route`] picks `r - 1` distinct mixes plus a final entity and a live day key
+//! for each hop (`valid_until` lets a SURB route outlive today), giving a `Vec<`[`RouteHop`]`>`.
+//!
+//! **Forward packets** (to a mailbox or to the nymserver): [`create_forward`] /
+//! [`create_forward_with_rng`] take the route, a [`Destination`] (`Mailbox(MailboxAddress)` or
+//! `Nymserver`) and a message of at most [`Geometry::max_message_len`] bytes, and return
+//! `(first_hop, Packet)`: send `packet.as_bytes()` to entity `first_hop`.
+//!
+//! **SURBs.** [`create_surb`] / [`create_surb_with_rng`] return `(Surb, SurbSecret)`. The
+//! [`Surb`] (header 141 + first hop 1 + MessageKey 32 = 174 bytes at 4 hops, [`Surb::encode`]) is
+//! what the client hands to the replier (inside a Swap); the [`SurbSecret`] (hop secrets and the
+//! MessageKey; [`SurbSecret::to_bytes`]) stays with the client. The replier calls
+//! [`Surb::reply`]`(message)` and sends the returned packet to the returned first hop. The
+//! mailbox stores the delivered payload; the client reads it with
+//! [`SurbSecret::open_reply`]`(payload)`. A SURB works once: the first mix drops a reuse.
+//!
+//! **Receiving.** At the final hop [`Mix::process`] yields [`Outcome::Deliver`] (mailbox
+//! address + payload) or [`Outcome::Swap`] (payload). A forward payload is opened with
+//! [`unpad`]; a SURB reply payload only by its creator's [`SurbSecret::open_reply`].
+//!
+//! **Mixes.** A [`Mix`] owns a [`Keyring`] of day keys, a [`ReplayStore`] (in-memory default
+//! [`MemoryReplayStore`]) and a [`DelayDistribution`]. [`Mix::rotate`] creates keys 30 days
+//! ahead and drops expired keys with their replay partitions; [`Mix::process`] is the state
+//! machine of `spec/mix.md §7` (forward with delay, deliver, swap, or a typed drop reason).
+//! [`Keyring::entry`] produces the signed Discovery entry.
+
+mod geometry;
+mod hop;
+mod lioness;
+
+#[cfg(feature = "alloc")]
+mod discovery;
+#[cfg(feature = "alloc")]
+mod node;
+#[cfg(feature = "alloc")]
+mod packet;
+#[cfg(feature = "alloc")]
+mod route;
+#[cfg(feature = "alloc")]
+mod surb;
+
+use crate::error::ErrorCode;
+use crate::wire::WireError;
+
+pub use geometry::{
+    pad_into, unpad, Geometry, ALPHA_LEN, DELIVER_MARKER, FINAL_BLOCK_LEN, KEY_SELECT_COUNT,
+    MAC_LEN, MAILBOX_LEN, PER_HOP_LEN,
+};
+pub use hop::{
+    header_mac, replay_tag, Authenticated, HopKeys, PacketView, ReplayTag, REPLAY_TAG_LEN,
+};
+#[cfg(feature = "alloc")]
+pub use hop::{process_hop, Outcome};
+pub use lioness::{Lioness, LIONESS_KEY_LEN};
+
+#[cfg(feature = "alloc")]
+pub use discovery::{DiscoveryDocument, EntityEntry, Roles, MAX_KEYS_PER_ENTRY};
+#[cfg(feature = "alloc")]
+pub use node::{
+    day_of, key_select_for_day, resolve_key_select, DelayDistribution, Keyring, MemoryReplayStore,
+    Mix, MixSecret, Processed, ReplayStore, KEY_LIFETIME_DAYS, KEY_PUBLISH_AHEAD_DAYS,
+    SECONDS_PER_DAY,
+};
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub use packet::{build_header, build_header_unchecked, HeaderBuild};
+#[cfg(feature = "alloc")]
+pub use packet::{create_forward, create_forward_with_rng, Destination, Packet, RouteHop};
+#[cfg(feature = "alloc")]
+pub use route::select_route;
+#[cfg(feature = "alloc")]
+pub use surb::{create_surb, create_surb_with_rng, reply_key, Surb, SurbSecret};
+
+/// A 36-byte mailbox address: where a mailbox server stores a delivered payload
+/// (`spec/mix.md §2.2`). Knowing it is the capability to read the mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MailboxAddress(pub [u8; MAILBOX_LEN]);
+
+/// Every way a mix operation can fail (`spec/mix.md §11`). The drop reasons of
+/// [`Mix::process`] come first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MixError {
+    /// The packet is not exactly `M(r)` bytes.
+    BadLength,
+    /// The key select is reserved (60..=255) or names a day key the mix does not hold.
+    UnknownKeySelect,
+    /// The key select names a day key that expired (or is not yet in force).
+    KeyExpired,
+    /// The packet's replay tag was already recorded.
+    Replay,
+    /// An X25519 output is all-zero (low-order group element or public key).
+    WeakKey,
+    /// The header MAC does not verify.
+    BadMac,
+    /// The decrypted routing block is not a valid forward or final block.
+    MalformedAddress,
+    /// The payload padding is invalid.
+    BadPadding,
+    /// The message is longer than `P - 1` bytes (API only).
+    MessageTooLong,
+    /// Hop count outside 1..=16, or a route of the wrong length (API; SURB secret decoding).
+    BadHopCount,
+    /// A route names entity 0xFF or a reserved key select (API only).
+    BadRoute,
+    /// LIONESS block of at most 32 bytes (API only).
+    LionessBlockSize,
+    /// The input ended early.
+    Truncated,
+    /// Bytes follow the value.
+    TrailingBytes,
+    /// A SURB names first hop 0xFF or a reserved key select.
+    MalformedSurb,
+    /// Unknown Discovery document version.
+    DiscoveryVersion,
+    /// A Discovery document that is not in canonical form.
+    DiscoveryNonCanonical,
+    /// A Discovery identity key that is not a valid Ed25519 point.
+    DiscoveryBadKey,
+    /// A Discovery entry signature fails, or a pinned identity differs.
+    DiscoveryBadSignature,
+    /// Not enough mixes, or no eligible day key, for the requested route (API only).
+    RouteUnavailable,
+}
+
+impl MixError {
+    /// Every error, in the order of the spec's error table.
+    pub const ALL: [MixError; 20] = [
+        MixError::BadLength,
+        MixError::UnknownKeySelect,
+        MixError::KeyExpired,
+        MixError::Replay,
+        MixError::WeakKey,
+        MixError::BadMac,
+        MixError::MalformedAddress,
+        MixError::BadPadding,
+        MixError::MessageTooLong,
+        MixError::BadHopCount,
+        MixError::BadRoute,
+        MixError::LionessBlockSize,
+        MixError::Truncated,
+        MixError::TrailingBytes,
+        MixError::MalformedSurb,
+        MixError::DiscoveryVersion,
+        MixError::DiscoveryNonCanonical,
+        MixError::DiscoveryBadKey,
+        MixError::DiscoveryBadSignature,
+        MixError::RouteUnavailable,
+    ];
+
+    /// Codes the spec marks as API-only: no wire input produces them, so no vector carries them.
+    pub const API_ONLY: [MixError; 4] = [
+        MixError::MessageTooLong,
+        MixError::BadRoute,
+        MixError::LionessBlockSize,
+        MixError::RouteUnavailable,
+    ];
+}
+
+impl ErrorCode for MixError {
+    fn code(&self) -> &'static str {
+        match self {
+            MixError::BadLength => "MIX_BAD_LENGTH",
+            MixError::UnknownKeySelect => "MIX_UNKNOWN_KEY_SELECT",
+            MixError::KeyExpired => "MIX_KEY_EXPIRED",
+            MixError::Replay => "MIX_REPLAY",
+            MixError::WeakKey => "MIX_WEAK_KEY",
+            MixError::BadMac => "MIX_BAD_MAC",
+            MixError::MalformedAddress => "MIX_MALFORMED_ADDRESS",
+            MixError::BadPadding => "MIX_BAD_PADDING",
+            MixError::MessageTooLong => "MIX_MESSAGE_TOO_LONG",
+            MixError::BadHopCount => "MIX_BAD_HOP_COUNT",
+            MixError::BadRoute => "MIX_BAD_ROUTE",
+            MixError::LionessBlockSize => "MIX_LIONESS_BLOCK_SIZE",
+            MixError::Truncated => "MIX_TRUNCATED",
+            MixError::TrailingBytes => "MIX_TRAILING_BYTES",
+            MixError::MalformedSurb => "MIX_MALFORMED_SURB",
+            MixError::DiscoveryVersion => "MIX_DISCOVERY_VERSION",
+            MixError::DiscoveryNonCanonical => "MIX_DISCOVERY_NONCANONICAL",
+            MixError::DiscoveryBadKey => "MIX_DISCOVERY_BAD_KEY",
+            MixError::DiscoveryBadSignature => "MIX_DISCOVERY_BAD_SIGNATURE",
+            MixError::RouteUnavailable => "MIX_ROUTE_UNAVAILABLE",
+        }
+    }
+}
+
+impl From<WireError> for MixError {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::TrailingBytes => MixError::TrailingBytes,
+            _ => MixError::Truncated,
+        }
+    }
+}
+
+impl core::fmt::Display for MixError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for MixError {}
+
+#[cfg(test)]
+mod tests;
