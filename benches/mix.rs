@@ -1,6 +1,11 @@
 //! Benches of the `mix` protocol (see BENCHMARKS.md, section Mix): per-hop processing and packet
 //! creation beside the floor (bare X25519 operations) and beside `sphinx-packet` 0.8 in one run.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -58,7 +58,8 @@ pub use geometry::{
     MAC_LEN, MAILBOX_LEN, PER_HOP_LEN,
 };
 pub use hop::{
-    header_mac, replay_tag, Authenticated, HopKeys, PacketView, ReplayTag, REPLAY_TAG_LEN,
+    blind, header_mac, header_mac_matches, replay_tag, shared_secret, Authenticated, HopKeys,
+    PacketView, ReplayTag, REPLAY_TAG_LEN,
 };
 #[cfg(feature = "alloc")]
 pub use hop::{process_hop, Outcome};
