@@ -1,4 +1,10 @@
 //! Replays the committed `mix` fuzz corpora through the fuzz bodies on stable Rust.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 #[test]
 fn replay_mix_corpora() {

@@ -1019,6 +1019,20 @@ fn process_file() -> Value {
         vec![st(h.clone()), st(h)],
     ));
 
+    // A SURB whose first hop is this mix, used twice with different replies.
+    let (surb, _) = create_surb(g, &hops, &mb, &[0x44; 32], &[0x4b; 32]).expect("valid");
+    let r1 = surb.reply(b"first reply").expect("fits").1.into_bytes();
+    let r2 = surb.reply(b"second reply").expect("fits").1.into_bytes();
+    cases.push((
+        "SURB reply, first use",
+        vec!["Accept"],
+        vec![st(r1.clone())],
+    ));
+    cases.push((
+        "SURB used twice: the second reply is dropped at the first hop",
+        vec!["Replay"],
+        vec![st(r1), st(r2)],
+    ));
     f.group(
         "mix-process",
         json!({"hops": 4, "packetLen": g.packet_len(), "delaySeconds": 0, "entity": 200}),
