@@ -78,7 +78,11 @@ fn anchor_exists(reference: &str) -> bool {
         || text
             .lines()
             .filter_map(|l| l.strip_prefix('#'))
-            .any(|h| slug(h.trim_start_matches('#')) == anchor)
+            // GitHub's slug of the heading text, or an explicit `{#id}` at its end.
+            .any(|h| {
+                let h = h.trim_start_matches('#');
+                slug(h) == anchor || h.trim_end().ends_with(&format!("{{#{anchor}}}"))
+            })
 }
 
 /// Every `spec/...#anchor` that a label or a vector file cites resolves to a heading.
