@@ -8,6 +8,7 @@
 //! | module | protocol | specification |
 //! |---|---|---|
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
+//! | [`encounter`] | Onion-identity encounter DH and HA-signed infection reports (seed 000) | `spec/encounter.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
 //! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
@@ -62,6 +63,7 @@ pub mod error;
 pub mod labels;
 pub mod wire;
 
+pub mod encounter;
 pub mod tcn;
 
 #[doc(hidden)]
