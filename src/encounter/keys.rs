@@ -83,11 +83,20 @@ pub fn x25519_contributory(
     scalar: &[u8; 32],
     u: &[u8; 32],
 ) -> Result<Zeroizing<[u8; 32]>, EncounterError> {
-    let k = Zeroizing::new(MontgomeryPoint(*u).mul_clamped(*scalar).to_bytes());
-    if bool::from(k.ct_eq(&[0u8; 32])) {
+    let (k, is_zero) = x25519_shared(scalar, u);
+    if bool::from(is_zero) {
         return Err(EncounterError::ZeroSharedSecret);
     }
     Ok(k)
+}
+
+/// The branch-free part of [`x25519_contributory`]: `X25519(scalar, u)` and whether it is all
+/// zero, as a [`Choice`](subtle::Choice) computed in constant time. The caller decides; the
+/// constant-time harness declassifies only the `Choice` (`ct/src/encounter.rs`).
+pub fn x25519_shared(scalar: &[u8; 32], u: &[u8; 32]) -> (Zeroizing<[u8; 32]>, subtle::Choice) {
+    let k = Zeroizing::new(MontgomeryPoint(*u).mul_clamped(*scalar).to_bytes());
+    let is_zero = k.ct_eq(&[0u8; 32]);
+    (k, is_zero)
 }
 
 fn clamp(mut k: [u8; 32]) -> [u8; 32] {
@@ -129,7 +138,21 @@ impl IdentityKey {
             lo.try_into().map_err(|_| EncounterError::KeyfileLength)?,
         ));
         let rh: [u8; 32] = hi.try_into().map_err(|_| EncounterError::KeyfileLength)?;
-        Self::from_scalar_parts(&a, rh, expected)
+        // Self-check step 1 holds by construction (`a` was clamped just above), so the seed path
+        // skips it and stays free of secret-dependent branches (`ct/src/encounter.rs`).
+        let point = ED25519_BASEPOINT_POINT * Scalar::from_bytes_mod_order(*a);
+        let public = point.compress().to_bytes();
+        if let Some(want) = expected {
+            if *want != public {
+                return Err(EncounterError::PublicMismatch);
+            }
+        }
+        Ok(IdentityKey {
+            a: *a,
+            rh,
+            public,
+            u: point.to_montgomery().to_bytes(),
+        })
     }
 
     /// The identity of Tor's 64-byte expanded secret key `a || RH` (§3.3 path 2); `a` is used

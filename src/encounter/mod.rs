@@ -31,8 +31,8 @@ pub use address::{OnionAddress, ADDRESS_LEN, BASE32_LEN};
 pub use authority::{Attestation, AttestationFields, AuthorityKey, ReportType, ATTESTATION_LEN};
 pub use frame::{BroadcastFrame, FRAME_LEN, FRAME_VERSION, LEGACY_BLE_SERVICE_DATA_CAPACITY};
 pub use keys::{
-    x25519_contributory, IdentityKey, PeerKey, TOR_PUBLIC_HEADER, TOR_PUBLIC_KEY_FILE_LEN,
-    TOR_SECRET_HEADER, TOR_SECRET_KEY_FILE_LEN,
+    x25519_contributory, x25519_shared, IdentityKey, PeerKey, TOR_PUBLIC_HEADER,
+    TOR_PUBLIC_KEY_FILE_LEN, TOR_SECRET_HEADER, TOR_SECRET_KEY_FILE_LEN,
 };
 pub use load::{LoadGovernor, LoadInput, LoadOutput, LoadParams};
 pub use receiver::{

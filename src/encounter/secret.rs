@@ -50,6 +50,13 @@ impl PairSecret {
         hkdf_extract(LABELS.extract, k)
     }
 
+    /// §5.2 from a raw X25519 output `k` (already checked non-zero) and the two Edwards keys
+    /// `own`, `peer`. [`IdentityKey::encounter`](super::IdentityKey::encounter) is the checked
+    /// entry point; this one exists for ports and the constant-time harness.
+    pub fn from_shared(k: &[u8; 32], own: &[u8; 32], peer: &[u8; 32]) -> Self {
+        Self::derive(k, own, peer)
+    }
+
     /// §5.2 from the raw X25519 output `k` and the two Edwards keys.
     pub(crate) fn derive(k: &[u8; 32], own: &[u8; 32], peer: &[u8; 32]) -> Self {
         Self::derive_with(&LABELS, k, own, peer)
