@@ -626,7 +626,7 @@ fn identity_from(
     secret: &[u8],
     expected: Option<&[u8; 32]>,
 ) -> Result<IdentityKey, String> {
-    Ok(match form {
+    match form {
         "seed" => {
             let s: [u8; 32] = secret.try_into().map_err(|_| "seed is not 32 bytes")?;
             IdentityKey::from_seed_checked(s, expected)
@@ -640,7 +640,7 @@ fn identity_from(
         "torFile" => IdentityKey::from_tor_secret_key_file(secret, expected),
         other => return Err(format!("unknown form `{other}`")),
     }
-    .map_err(|e| format!("!{}", e.code()))?)
+    .map_err(|e| format!("!{}", e.code()))
 }
 
 fn identity_json(id: &IdentityKey) -> Map<String, Value> {
