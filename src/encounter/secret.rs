@@ -331,4 +331,39 @@ mod tests {
         r.note_encounter(150); // too old
         assert_eq!(r.days(), 1);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn symmetric_and_sign_bound(s1 in proptest::array::uniform32(0u8..), s2 in proptest::array::uniform32(0u8..)) {
+            proptest::prop_assume!(s1 != s2);
+            let a = IdentityKey::from_seed(s1).unwrap();
+            let b = IdentityKey::from_seed(s2).unwrap();
+            let ab = a.encounter(&b.peer_key()).unwrap();
+            let ba = b.encounter(&a.peer_key()).unwrap();
+            proptest::prop_assert_eq!(*ab.to_bytes(), *ba.to_bytes());
+            proptest::prop_assert_eq!(*ab.report_key_to_peer(), *ba.report_key_from_peer());
+            let mut neg = b.public_key();
+            neg[31] ^= 0x80;
+            let flipped = a.encounter(&PeerKey::from_bytes(&neg).unwrap()).unwrap();
+            proptest::prop_assert_ne!(*flipped.to_bytes(), *ab.to_bytes());
+        }
+
+        #[test]
+        fn bitmap_matches_a_set_model(first in 0u32..1000, days in proptest::collection::vec(0u32..1100, 0..20), lo in 0u32..1100, span in 0u32..60) {
+            let a = IdentityKey::from_seed([1; 32]).unwrap();
+            let b = IdentityKey::from_seed([2; 32]).unwrap();
+            let mut r = ContactRecord::new(a.encounter(&b.peer_key()).unwrap(), first);
+            let mut model = std::collections::BTreeSet::from([first]);
+            for d in days {
+                r.note_encounter(d);
+                model.insert(d);
+            }
+            let last = *model.iter().max().unwrap();
+            model.retain(|d| last - d < CONTACT_HORIZON_DAYS);
+            let hi = lo + span;
+            proptest::prop_assert_eq!(r.met_between(lo, hi), model.iter().any(|d| lo <= *d && *d <= hi));
+        }
+    }
 }
