@@ -407,4 +407,27 @@ mod tests {
             EncounterError::ZeroSharedSecret
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+        /// Differential against ed25519-dalek / x25519-dalek: the seed path gives dalek's
+        /// Ed25519 key, its `to_montgomery()`, the clamped `to_scalar_bytes()`, and the same DH.
+        #[test]
+        fn seed_path_matches_dalek(s1 in proptest::array::uniform32(0u8..), s2 in proptest::array::uniform32(0u8..)) {
+            let id = IdentityKey::from_seed(s1).unwrap();
+            let sk = ed25519_dalek::SigningKey::from_bytes(&s1);
+            proptest::prop_assert_eq!(id.public_key(), sk.verifying_key().to_bytes());
+            proptest::prop_assert_eq!(id.montgomery_u(), sk.verifying_key().to_montgomery().to_bytes());
+            proptest::prop_assert_eq!(*id.x25519_secret(), clamp(sk.to_scalar_bytes()));
+            let other = IdentityKey::from_seed(s2).unwrap();
+            let ours = x25519_contributory(&id.x25519_secret(), &other.montgomery_u()).unwrap();
+            let theirs = x25519_dalek::StaticSecret::from(sk.to_scalar_bytes())
+                .diffie_hellman(&x25519_dalek::PublicKey::from(other.montgomery_u()));
+            proptest::prop_assert_eq!(*ours, *theirs.as_bytes());
+            // The expanded form round-trips through the Tor key file to the same identity.
+            let again = IdentityKey::from_tor_secret_key_file(&*id.to_tor_secret_key_file(), Some(&id.public_key())).unwrap();
+            proptest::prop_assert_eq!(*again.x25519_secret(), *id.x25519_secret());
+        }
+    }
 }
