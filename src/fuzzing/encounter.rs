@@ -1,8 +1,8 @@
 //! Fuzz-target bodies of the `encounter` protocol (`spec/encounter.md`).
 
 use crate::encounter::{
-    Attestation, AuthorityKey, ContactRecord, EncounterError, IdentityKey, InfectionReport,
-    OnionAddress, Policy, Receiver, ReportType,
+    Attestation, AuthorityKey, ContactRecord, EncounterError, InfectionReport, OnionAddress,
+    PairSecret, Policy, Receiver, ReportType,
 };
 
 /// `encounter_address_parse`: parsing never panics; whatever parses prints in the canonical
@@ -36,30 +36,51 @@ pub fn encounter_report_decode(data: &[u8]) {
     }
 }
 
-const T1_SEED: [u8; 32] = [
-    0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
-    0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60,
-];
-const T2_SEED: [u8; 32] = [
-    0x4c, 0xcd, 0x08, 0x9b, 0x28, 0xff, 0x96, 0xda, 0x9d, 0xb6, 0xc3, 0x46, 0xec, 0x11, 0x4e, 0x0f,
-    0x5b, 0x8a, 0x31, 0x9f, 0x35, 0xab, 0xa6, 0x24, 0xda, 0x8c, 0xf6, 0xed, 0x4f, 0xb8, 0xa6, 0xfb,
-];
-const T3_PK: [u8; 32] = [
-    0xfc, 0x51, 0xcd, 0x8e, 0x62, 0x18, 0xa1, 0xa3, 0x8d, 0xa4, 0x7e, 0xd0, 0x02, 0x30, 0xf0, 0x58,
-    0x08, 0x16, 0xed, 0x13, 0xba, 0x33, 0x03, 0xac, 0x5d, 0xeb, 0x91, 0x15, 0x48, 0x90, 0x80, 0x25,
-];
+fn h32(s: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks(2)) {
+        let v = |c: u8| (c as char).to_digit(16).unwrap() as u8;
+        *o = (v(pair[0]) << 4) | v(pair[1]);
+    }
+    out
+}
 
-/// `encounter_receiver`: the receiver of the vectors' main scenario (B = RFC 8032 TEST 2 with
-/// contact A = TEST 1 on day 19995, HA = TEST 3) never panics on any input; an accepted report
-/// decodes, and offering it again is a replay.
+/// The receiver's side of the vectors' main scenario (`vectors/encounter/report_receive_test.json`
+/// tcId 1): own B = RFC 8032 TEST 2, peer A = TEST 1, `S` as derived there, met on day 19995.
+fn contact() -> ContactRecord {
+    let secret = PairSecret::from_parts(
+        h32("76e41e622e4678d3727fb710b8c87f9a64966b8770bd3002f524fda1596897f3"),
+        h32("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
+        h32("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"),
+    );
+    ContactRecord::from_parts(secret, 19_995, 1)
+}
+
+/// The pinned authority key (HA = RFC 8032 TEST 3), validated once per process under `std`.
+fn authority() -> AuthorityKey {
+    let make = || {
+        AuthorityKey::new(
+            &h32("fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025"),
+            1_700_000_000,
+            1_800_000_000,
+            false,
+        )
+        .unwrap()
+    };
+    #[cfg(feature = "std")]
+    {
+        static KEY: std::sync::OnceLock<AuthorityKey> = std::sync::OnceLock::new();
+        *KEY.get_or_init(make)
+    }
+    #[cfg(not(feature = "std"))]
+    make()
+}
+
+/// `encounter_receiver`: the receiver of the vectors' main scenario never panics on any input;
+/// an accepted report decodes, and offering it again is a replay.
 pub fn encounter_receiver(data: &[u8]) {
-    let a = IdentityKey::from_seed(T1_SEED).unwrap();
-    let b = IdentityKey::from_seed(T2_SEED).unwrap();
-    let contacts = [ContactRecord::new(
-        b.encounter(&a.peer_key()).unwrap(),
-        19_995,
-    )];
-    let keys = [AuthorityKey::new(&T3_PK, 1_700_000_000, 1_800_000_000, false).unwrap()];
+    let contacts = [contact()];
+    let keys = [authority()];
     let types = [
         ReportType::Confirmed,
         ReportType::Likely,
@@ -85,3 +106,25 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("encounter_report_decode", encounter_report_decode),
     ("encounter_receiver", encounter_receiver),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encounter::IdentityKey;
+
+    #[test]
+    fn receiver_fixture_is_the_derived_contact() {
+        let a = IdentityKey::from_seed(h32(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        ))
+        .unwrap();
+        let b = IdentityKey::from_seed(h32(
+            "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        ))
+        .unwrap();
+        assert_eq!(
+            contact(),
+            ContactRecord::new(b.encounter(&a.peer_key()).unwrap(), 19_995)
+        );
+    }
+}
