@@ -5,7 +5,12 @@
 //!   `PeerKey::from_bytes` and `pair_id`) vs a bare x25519-dalek `StaticSecret::diffie_hellman`.
 //! * `report_verification`: `Receiver::receive` of a valid report (decode, MAC, strict Ed25519,
 //!   commitment, replay cache) vs a bare ed25519-dalek `verify_strict` of the same message.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![allow(missing_docs)] // criterion macros generate undocumented items
 use std::hint::black_box;
 

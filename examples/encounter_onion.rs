@@ -2,7 +2,12 @@
 //! broadcast frame, derive the pair secret with a peer's address and show the derived ids.
 //!
 //! `cargo run --example encounter_onion [path/to/hs_ed25519_secret_key] [peer-address.onion]`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use contact_tracing::encounter::{day_of, BroadcastFrame, IdentityKey, OnionAddress};
 
@@ -26,5 +31,8 @@ fn main() {
     let secret = me.encounter(peer.key()).expect("a usable peer key");
     println!("peer:      {peer}");
     println!("pair_id:   {}", hex::encode(secret.pair_id()));
-    println!("day_id:    {}", hex::encode(secret.day_id(day_of(1_728_000_000))));
+    println!(
+        "day_id:    {}",
+        hex::encode(secret.day_id(day_of(1_728_000_000)))
+    );
 }

@@ -1,7 +1,12 @@
 //! End to end (`spec/encounter.md §1`): rotating identities broadcast frames, both phones derive
 //! the same pair secret, the HA attests the reporter's committed identity, the report is
 //! accepted once by the contact and rejected as a replay, and an outsider's copy is useless.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use contact_tracing::encounter::{
     day_of, Attestation, AttestationFields, AuthorityKey, BroadcastFrame, ContactRecord,

@@ -1,6 +1,11 @@
 //! Replays the committed `encounter_*` fuzz corpora through their target bodies on stable Rust
 //! (`src/fuzzing/encounter.rs`), and checks the receiver corpus reaches the accepting path.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![cfg(feature = "alloc")]
 
 use std::path::Path;
