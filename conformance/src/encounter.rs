@@ -845,7 +845,13 @@ fn key_conversion_file() -> Value {
         .expect("arti")
         + ED25519_BASEPOINT_POINT * Scalar::from(8u8);
     assert_eq!(v.public_key(), want.compress().to_bytes());
-    // Wrong formats.
+    // Wrong formats. The brief: hashing arti's `a` again gives X25519 public 08d98ca4…e45e7e4a.
+    let double = IdentityKey::from_seed(arti_exp[..32].try_into().expect("32")).expect("seed");
+    let dh = hex(double.montgomery_u());
+    assert!(
+        dh.starts_with("08d98ca4") && dh.ends_with("e45e7e4a"),
+        "{dh}"
+    );
     push(&mut f, "seed", arti_exp[..32].to_vec(), Some(unhex(ARTI_IDENTITY)), "arti's expanded a taken as a seed (hashed again: X25519 public 08d98ca4…): public-key mismatch", &["WrongFormat"], Some("ENCOUNTER_PUBLIC_MISMATCH"));
     let mut sodium_sk = unhex::<32>(T1_SEED).to_vec();
     sodium_sk.extend_from_slice(&unhex::<32>(T1_PK));
@@ -1299,6 +1305,24 @@ fn secret_file() -> Value {
         Some("ENCOUNTER_SELF_ENCOUNTER"),
     );
     let t1p = CompressedEdwardsY(unhex(T1_PK)).decompress().expect("T1");
+    // Brief §2: A + T has another u but clamped X25519 gives the same K, hence the torsion check.
+    let t2 = IdentityKey::from_seed(unhex(T2_SEED)).expect("T2");
+    let mut torsion_us = Vec::new();
+    for t in EIGHT_TORSION.iter().skip(1) {
+        let u = (t1p + t).to_montgomery().to_bytes();
+        let k = x25519_contributory(&t2.x25519_secret(), &u).expect("non-zero");
+        assert_eq!(
+            hex(*k),
+            "5166f24a6918368e2af831a4affadd97af0ac326bdf143596c045967cc00230e"
+        );
+        torsion_us.push(hex(u));
+    }
+    assert!(
+        torsion_us
+            .iter()
+            .any(|u| u.starts_with("441a2023") && u.ends_with("ce9b220f")),
+        "{torsion_us:?}"
+    );
     push(
         &mut f,
         seed(T2_SEED),
@@ -1773,6 +1797,13 @@ fn attestation_file() -> Value {
             }
         };
     let bytes = base.encode().to_vec();
+    // Same layout as the brief's example: every byte outside kid, commitment and signature (which
+    // depend on the labels, spec §12 decision 1) equals the brief's certificate.
+    assert_eq!(hex(&bytes[..2]), "0101");
+    assert_eq!(
+        hex(&bytes[10..49]),
+        "0000000066ff3000000000006711a50000004e1600010122222222222222222222222222222222"
+    );
     push(
         &mut f,
         bytes.clone(),
