@@ -8,6 +8,7 @@
 //! | module | protocol | specification |
 //! |---|---|---|
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
+//! | [`encounter`] | Onion-identity encounter DH and HA-signed infection reports (seed 000) | `spec/encounter.md` |
 //! | [`mix`] | Mix packets: compact Sphinx header, LIONESS, SURBs, replay tags, day keys (seed 001) | `spec/mix.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
@@ -70,6 +71,7 @@ pub mod error;
 pub mod labels;
 pub mod wire;
 
+pub mod encounter;
 pub mod mix;
 pub mod tcn;
 

@@ -40,6 +40,16 @@ fn tcn_error_table_matches() {
 }
 
 #[test]
+fn encounter_error_table_matches() {
+    check("encounter.md", "ENCOUNTER_", &contact_tracing::encounter::EncounterError::ALL);
+}
+
+#[test]
+fn mix_error_table_matches() {
+    check("mix.md", "MIX_", &contact_tracing::mix::MixError::ALL);
+}
+
+#[test]
 fn every_label_is_in_the_registry_document() {
     let text = spec("labels.md");
     for (protocol, label) in contact_tracing::labels::all() {
