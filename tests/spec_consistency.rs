@@ -41,7 +41,11 @@ fn tcn_error_table_matches() {
 
 #[test]
 fn encounter_error_table_matches() {
-    check("encounter.md", "ENCOUNTER_", &contact_tracing::encounter::EncounterError::ALL);
+    check(
+        "encounter.md",
+        "ENCOUNTER_",
+        &contact_tracing::encounter::EncounterError::ALL,
+    );
 }
 
 #[test]
