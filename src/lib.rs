@@ -8,6 +8,7 @@
 //! | module | protocol | specification |
 //! |---|---|---|
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
+//! | `event` | Corona Network events, pairing and the status cascade (seed 002; `alloc`) | `spec/events.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
 //! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
@@ -63,6 +64,8 @@ pub mod labels;
 pub mod wire;
 
 pub mod tcn;
+#[cfg(feature = "alloc")]
+pub mod event;
 
 #[doc(hidden)]
 pub mod fuzzing;
