@@ -64,6 +64,7 @@ pub mod labels;
 pub mod wire;
 
 pub mod tcn;
+
 #[cfg(feature = "alloc")]
 pub mod event;
 

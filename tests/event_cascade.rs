@@ -1,6 +1,12 @@
 //! The seed's cascade figure (`spec/events.md §9`) and a generated population whose device-side
 //! outcome must equal a centrally computed reference (`spec/events.md §9.6`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::needless_range_loop
+)]
 
 use std::collections::HashMap;
 
@@ -63,7 +69,10 @@ impl World {
             let e = self.index[&self.devices[u].event_id(h).unwrap()];
             match self.events[e].report(&bytes, now) {
                 Ok(acc) => self.devices[u].on_report_ack(h, &acc.ack).unwrap(),
-                Err(err) => self.refused.push((u, e, contact_tracing::error::ErrorCode::code(&err))),
+                Err(err) => {
+                    self.refused
+                        .push((u, e, contact_tracing::error::ErrorCode::code(&err)))
+                }
             }
         }
     }
@@ -119,9 +128,18 @@ fn seed_cascade_figure() {
     // April 20: everyone has polled once (devices learn every event's end).
     assert_eq!(w.run(APR_20_12H), 1);
     // Alice reports Positive, infecting since April 6.
-    let out = w.devices[alice].self_report(Cause::TestPositive, APR_06, APR_20_12H).unwrap();
-    let targets: Vec<usize> = out.iter().map(|(h, _)| w.index[&w.devices[alice].event_id(*h).unwrap()]).collect();
-    assert_eq!(targets, vec![bbq], "only the Barbecue is relevant and in its grace period");
+    let out = w.devices[alice]
+        .self_report(Cause::TestPositive, APR_06, APR_20_12H)
+        .unwrap();
+    let targets: Vec<usize> = out
+        .iter()
+        .map(|(h, _)| w.index[&w.devices[alice].event_id(*h).unwrap()])
+        .collect();
+    assert_eq!(
+        targets,
+        vec![bbq],
+        "only the Barbecue is relevant and in its grace period"
+    );
     w.deliver(alice, out, APR_20_12H);
     w.run(APR_20_12H);
 
@@ -139,9 +157,17 @@ fn seed_cascade_figure() {
     assert_eq!(st(&w, dave).status, Status::Unknown);
 
     let c = w.events[bbq].counts();
-    assert_eq!((c.attendees, c.positive, c.high_risk), (3, 1, [0, 0, 0]), "no push back to the exposing event");
+    assert_eq!(
+        (c.attendees, c.positive, c.high_risk),
+        (3, 1, [0, 0, 0]),
+        "no push back to the exposing event"
+    );
     let c = w.events[theater].counts();
-    assert_eq!((c.positive, c.high_risk), (0, [1, 0, 0]), "Eve pushed hop 1; Frank does not push back");
+    assert_eq!(
+        (c.positive, c.high_risk),
+        (0, [1, 0, 0]),
+        "Eve pushed hop 1; Frank does not push back"
+    );
     for e in [swing, team] {
         let c = w.events[e].counts();
         assert_eq!((c.positive, c.suspected, c.high_risk), (0, 0, [0, 0, 0]));
@@ -152,12 +178,18 @@ fn seed_cascade_figure() {
     let mut w2 = World::new(3);
     let a = w2.user("Alice");
     let team = w2.event(APR_05_09H, APR_05_17H, &[a]);
-    w2.devices[a].self_report(Cause::TestPositive, APR_06, APR_12_16H).unwrap();
+    w2.devices[a]
+        .self_report(Cause::TestPositive, APR_06, APR_12_16H)
+        .unwrap();
     assert!(w2.events[team].counts().positive == 0);
     // ... and Frank's High Risk expires 14 days after its onset (false alarm).
     let out = w.devices[frank].evaluate(APR_15_19H + HIGH_RISK_EXPIRY);
     assert_eq!(w.devices[frank].status().status, Status::Unknown);
-    assert_eq!(out.len(), 0, "the theater's grace period is over: nothing to withdraw");
+    assert_eq!(
+        out.len(),
+        0,
+        "the theater's grace period is over: nothing to withdraw"
+    );
 }
 
 /// Central reference (`spec/events.md §9.6`): BFS by hops over the attendance graph.
@@ -195,7 +227,9 @@ fn reference(
             }
             let best = attends[u]
                 .iter()
-                .filter(|&&e| marked[e] && now < ends[e] + GRACE && now < starts[e] + HIGH_RISK_EXPIRY)
+                .filter(|&&e| {
+                    marked[e] && now < ends[e] + GRACE && now < starts[e] + HIGH_RISK_EXPIRY
+                })
                 .map(|&e| (starts[e], fps[e], e))
                 .min();
             if let Some((start, _, e)) = best {
@@ -209,7 +243,10 @@ fn reference(
     state
         .into_iter()
         .enumerate()
-        .map(|(u, s)| s.filter(|_| !sources.contains_key(&u)).map(|(h, since, _)| (h, since)))
+        .map(|(u, s)| {
+            s.filter(|_| !sources.contains_key(&u))
+                .map(|(h, since, _)| (h, since))
+        })
         .collect()
 }
 
@@ -227,9 +264,15 @@ fn population_matches_central_reference() {
     let mut attends = vec![Vec::new(); USERS];
     for e in 0..EVENTS {
         let start = now - 40 * 86_400 + (w.rng.next_u64() % (39 * 86_400));
-        let len = if e % 7 == 0 { 86_400 + w.rng.next_u64() % (2 * 86_400) } else { 3_600 + w.rng.next_u64() % 20_000 };
+        let len = if e % 7 == 0 {
+            86_400 + w.rng.next_u64() % (2 * 86_400)
+        } else {
+            3_600 + w.rng.next_u64() % 20_000
+        };
         let size = 3 + (w.rng.next_u32() % 12) as usize;
-        let mut who: Vec<usize> = (0..size).map(|_| (w.rng.next_u32() as usize) % USERS).collect();
+        let mut who: Vec<usize> = (0..size)
+            .map(|_| (w.rng.next_u32() as usize) % USERS)
+            .collect();
         who.sort_unstable();
         who.dedup();
         let ev = w.event(start, start + len, &who);
@@ -245,7 +288,11 @@ fn population_matches_central_reference() {
     for k in 0..6 {
         let u = (w.rng.next_u32() as usize) % USERS;
         let since = now - (2 + u64::from(w.rng.next_u32() % 20)) * 86_400;
-        let cause = if k % 2 == 0 { Cause::TestPositive } else { Cause::Report };
+        let cause = if k % 2 == 0 {
+            Cause::TestPositive
+        } else {
+            Cause::Report
+        };
         if sources.insert(u, since).is_none() {
             let out = w.devices[u].self_report(cause, since, now).unwrap();
             w.deliver(u, out, now);
@@ -262,11 +309,20 @@ fn population_matches_central_reference() {
             per_hop[usize::from(h)] += 1;
         }
     }
-    assert!(per_hop[1] > 0 && per_hop[2] > 0, "population too sparse: {per_hop:?}");
+    assert!(
+        per_hop[1] > 0 && per_hop[2] > 0,
+        "population too sparse: {per_hop:?}"
+    );
     assert!(rounds <= usize::from(MAX_HOPS) + 2, "rounds {rounds}");
     // Refusals are only the expected ones: events past their grace period.
     for (_, _, code) in &w.refused {
-        assert!(["EVENT_ARCHIVED", "EVENT_DELETED", "EVENT_NOT_RELEVANT"].contains(code), "{code}");
+        assert!(
+            ["EVENT_ARCHIVED", "EVENT_DELETED", "EVENT_NOT_RELEVANT"].contains(code),
+            "{code}"
+        );
     }
-    println!("high risk by hop: {per_hop:?}, rounds {rounds}, refused {}", w.refused.len());
+    println!(
+        "high risk by hop: {per_hop:?}, rounds {rounds}, refused {}",
+        w.refused.len()
+    );
 }

@@ -5,7 +5,9 @@
 use contact_tracing::error::ErrorCode;
 use contact_tracing::event::identity::IdentityKey;
 use contact_tracing::event::messages::{CheckIn, Counts, Report, StatsRequest};
-use contact_tracing::event::pairing::{Contact, ContactBook, ContactUpdate, Pairing, PairingQr, Role};
+use contact_tracing::event::pairing::{
+    Contact, ContactBook, ContactUpdate, Pairing, PairingQr, Role,
+};
 use contact_tracing::event::status::{transition_at, Cause, Status};
 use contact_tracing::event::{
     Device, Event, EventError, EventHandle, Phase, SecretSeed, ARCHIVE, DAY, GRACE,
@@ -116,7 +118,10 @@ fn generate() -> Vec<(String, Value)> {
     vec![
         ("event/transition_test.json".into(), transition_file()),
         ("event/pairing_test.json".into(), pairing_file()),
-        ("event/contact_update_test.json".into(), contact_update_file()),
+        (
+            "event/contact_update_test.json".into(),
+            contact_update_file(),
+        ),
         ("event/checkin_test.json".into(), checkin_file()),
         ("event/stats_test.json".into(), stats_file()),
         ("event/report_test.json".into(), report_file()),
@@ -129,10 +134,27 @@ fn generate() -> Vec<(String, Value)> {
 // event-transition (spec §6.2)
 
 fn transition_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-transition", "spec/events.md#62-transition-table-statustransition", HEADER);
-    f.note("AllowedEdge", "BASIC", "One of the 15 edges of the transition table.");
-    f.note("RefusedEdge", "FUNCTIONALITY", "A (status, cause) pair that is not an edge of the table.");
-    f.note("TimedEdge", "EDGE_CASE", "A Time edge at, or one second before, its duration.");
+    let mut f = FileBuilder::new(
+        "event",
+        "event-transition",
+        "spec/events.md#62-transition-table-statustransition",
+        HEADER,
+    );
+    f.note(
+        "AllowedEdge",
+        "BASIC",
+        "One of the 15 edges of the transition table.",
+    );
+    f.note(
+        "RefusedEdge",
+        "FUNCTIONALITY",
+        "A (status, cause) pair that is not an edge of the table.",
+    );
+    f.note(
+        "TimedEdge",
+        "EDGE_CASE",
+        "A Time edge at, or one second before, its duration.",
+    );
     f.group("event-transition", json!({}));
     let entered = APR_06;
     for from in Status::ALL {
@@ -143,26 +165,48 @@ fn transition_file() -> Value {
                 Ok(to) => {
                     let mut fields = fields;
                     fields["to"] = json!(to.name());
-                    f.valid(&format!("{} --{}--> {}", from.name(), cause.name(), to.name()), &["AllowedEdge"], fields);
+                    f.valid(
+                        &format!("{} --{}--> {}", from.name(), cause.name(), to.name()),
+                        &["AllowedEdge"],
+                        fields,
+                    );
                 }
                 Err(e) => {
-                    f.invalid(&format!("{} --{}--> refused", from.name(), cause.name()), &["RefusedEdge"], e.code(), fields);
+                    f.invalid(
+                        &format!("{} --{}--> refused", from.name(), cause.name()),
+                        &["RefusedEdge"],
+                        e.code(),
+                        fields,
+                    );
                 }
             }
         }
     }
-    for (from, d) in [(Status::Suspected, SUSPECTED_DECAY), (Status::Negative, NEGATIVE_DECAY)] {
+    for (from, d) in [
+        (Status::Suspected, SUSPECTED_DECAY),
+        (Status::Negative, NEGATIVE_DECAY),
+    ] {
         for now in [entered + d - 1, entered + d] {
-            let fields = json!({"from": from.name(), "cause": "time", "entered": s(entered), "now": s(now)});
+            let fields =
+                json!({"from": from.name(), "cause": "time", "entered": s(entered), "now": s(now)});
             match transition_at(from, Cause::Time, entered, now) {
                 Ok(to) => {
                     let mut fields = fields;
                     fields["to"] = json!(to.name());
-                    f.valid(&format!("{} decays exactly 14 days after entering", from.name()), &["TimedEdge"], fields);
+                    f.valid(
+                        &format!("{} decays exactly 14 days after entering", from.name()),
+                        &["TimedEdge"],
+                        fields,
+                    );
                 }
                 Err(e) => {
                     assert_eq!(e, EventError::TransitionTooEarly);
-                    f.invalid(&format!("{} decay one second too early", from.name()), &["TimedEdge"], e.code(), fields);
+                    f.invalid(
+                        &format!("{} decay one second too early", from.name()),
+                        &["TimedEdge"],
+                        e.code(),
+                        fields,
+                    );
                 }
             }
         }
@@ -173,7 +217,12 @@ fn transition_file() -> Value {
 fn check_transition(_: &Group, t: &Test) -> Result<Verdict, String> {
     let from = status_by_name(str_field(t, "from")?)?;
     let cause = cause_by_name(str_field(t, "cause")?)?;
-    match transition_at(from, cause, u64_str_field(t, "entered")?, u64_str_field(t, "now")?) {
+    match transition_at(
+        from,
+        cause,
+        u64_str_field(t, "entered")?,
+        u64_str_field(t, "now")?,
+    ) {
         Ok(to) => {
             if str_field(t, "to")? != to.name() {
                 return Err(format!("computed target {}", to.name()));
@@ -199,9 +248,15 @@ fn run_pairing(t: &Map<String, Value>) -> Result<PairingRun, String> {
     let qr = PairingQr::from_bytes(&hex_field(t, "qr")?).map_err(|e| e.code().to_string())?;
     let ik = key(hex_array(t, "initiatorSeed")?);
     let jk = key(hex_array(t, "joinerSeed")?);
-    let (mut init, hello_i) = Pairing::start(Role::Initiator, &qr, &ik, hex_array(t, "initiatorAddress")?);
-    let (mut join, hello_j) = Pairing::start(Role::Joiner, &qr, &jk, hex_array(t, "joinerAddress")?);
-    let to_init = if t.contains_key("helloToInitiator") { hex_field(t, "helloToInitiator")? } else { hello_j.clone() };
+    let (mut init, hello_i) =
+        Pairing::start(Role::Initiator, &qr, &ik, hex_array(t, "initiatorAddress")?);
+    let (mut join, hello_j) =
+        Pairing::start(Role::Joiner, &qr, &jk, hex_array(t, "joinerAddress")?);
+    let to_init = if t.contains_key("helloToInitiator") {
+        hex_field(t, "helloToInitiator")?
+    } else {
+        hello_j.clone()
+    };
     let confirm_j = join.receive_hello(&hello_i).ok();
     let (confirm_i, result) = match init.receive_hello(&to_init) {
         Err(e) => (None, Err(e)),
@@ -209,21 +264,46 @@ fn run_pairing(t: &Map<String, Value>) -> Result<PairingRun, String> {
             let conf = if t.contains_key("confirmToInitiator") {
                 hex_field(t, "confirmToInitiator")?
             } else {
-                confirm_j.clone().ok_or("joiner refused the initiator's hello")?
+                confirm_j
+                    .clone()
+                    .ok_or("joiner refused the initiator's hello")?
             };
             (Some(ci), init.finish(&conf))
         }
     };
-    Ok(PairingRun { hello_i, hello_j, confirm_i, confirm_j, result })
+    Ok(PairingRun {
+        hello_i,
+        hello_j,
+        confirm_i,
+        confirm_j,
+        result,
+    })
 }
 
 fn pairing_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-pairing", "spec/events.md#53-pairinghello", HEADER);
+    let mut f = FileBuilder::new(
+        "event",
+        "event-pairing",
+        "spec/events.md#53-pairinghello",
+        HEADER,
+    );
     f.note("Valid", "BASIC", "A complete pairing run from fixed seeds.");
-    f.note("ModifiedHello", "AUTH_BYPASS", "The joiner's hello altered in transit.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "A structurally malformed message.");
+    f.note(
+        "ModifiedHello",
+        "AUTH_BYPASS",
+        "The joiner's hello altered in transit.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "A structurally malformed message.",
+    );
     f.note("WrongQr", "AUTH_BYPASS", "The peer used another QR secret.");
-    f.note("RoleConfusion", "FUNCTIONALITY", "Both sides claim the same role, or pair with themselves.");
+    f.note(
+        "RoleConfusion",
+        "FUNCTIONALITY",
+        "Both sides claim the same role, or pair with themselves.",
+    );
     f.group("event-pairing", json!({}));
     let mut r = rng("event pairing");
     let mut base = || {
@@ -234,7 +314,11 @@ fn pairing_file() -> Value {
         json!({"qr": hex(qr), "initiatorSeed": hex(seed32(&mut r)), "initiatorAddress": hex(key(seed32(&mut r)).public()),
                "joinerSeed": hex(seed32(&mut r)), "joinerAddress": hex(key(seed32(&mut r)).public())})
     };
-    let emit = |f: &mut FileBuilder, comment: &str, flags: &[&str], fields: Value, want: Option<EventError>| {
+    let emit = |f: &mut FileBuilder,
+                comment: &str,
+                flags: &[&str],
+                fields: Value,
+                want: Option<EventError>| {
         let t = fields.as_object().unwrap().clone();
         let run = run_pairing(&t).expect("pairing run");
         let mut fields = fields;
@@ -257,23 +341,69 @@ fn pairing_file() -> Value {
             (Err(e), Some(w)) if e == w => {
                 f.invalid(comment, flags, e.code(), fields);
             }
-            (got, want) => panic!("pairing case `{comment}`: got {:?}, intended {want:?}", got.map(|c| c.1)),
+            (got, want) => panic!(
+                "pairing case `{comment}`: got {:?}, intended {want:?}",
+                got.map(|c| c.1)
+            ),
         }
     };
     for _ in 0..3 {
-        emit(&mut f, "pairing run; both sides show the same six-digit code", &["Valid"], base(), None);
+        emit(
+            &mut f,
+            "pairing run; both sides show the same six-digit code",
+            &["Valid"],
+            base(),
+            None,
+        );
     }
     // Tampered hellos.
     let b = base();
     let hello_j = run_pairing(b.as_object().unwrap()).unwrap().hello_j;
     for (comment, flags, mutate, want) in [
-        ("joiner address changed in transit", &["ModifiedHello"][..], Box::new(|h: &mut Vec<u8>| h[40] ^= 1) as Box<dyn Fn(&mut Vec<u8>)>, EventError::BadMac),
-        ("MAC bit flipped", &["ModifiedHello"][..], Box::new(|h: &mut Vec<u8>| h[161] ^= 0x80), EventError::BadMac),
-        ("role byte 2", &["Malformed"][..], Box::new(|h: &mut Vec<u8>| h[1] = 2), EventError::BadRole),
-        ("joiner claims the initiator role", &["RoleConfusion"][..], Box::new(|h: &mut Vec<u8>| h[1] = 0), EventError::PairingRole),
-        ("hello truncated by one byte", &["Malformed"][..], Box::new(|h: &mut Vec<u8>| { h.pop(); }), EventError::Truncated),
-        ("hello with a trailing byte", &["Malformed"][..], Box::new(|h: &mut Vec<u8>| h.push(0)), EventError::TrailingBytes),
-        ("confirm tag instead of hello tag", &["Malformed"][..], Box::new(|h: &mut Vec<u8>| h[0] = 0x02), EventError::UnknownTag),
+        (
+            "joiner address changed in transit",
+            &["ModifiedHello"][..],
+            Box::new(|h: &mut Vec<u8>| h[40] ^= 1) as Box<dyn Fn(&mut Vec<u8>)>,
+            EventError::BadMac,
+        ),
+        (
+            "MAC bit flipped",
+            &["ModifiedHello"][..],
+            Box::new(|h: &mut Vec<u8>| h[161] ^= 0x80),
+            EventError::BadMac,
+        ),
+        (
+            "role byte 2",
+            &["Malformed"][..],
+            Box::new(|h: &mut Vec<u8>| h[1] = 2),
+            EventError::BadRole,
+        ),
+        (
+            "joiner claims the initiator role",
+            &["RoleConfusion"][..],
+            Box::new(|h: &mut Vec<u8>| h[1] = 0),
+            EventError::PairingRole,
+        ),
+        (
+            "hello truncated by one byte",
+            &["Malformed"][..],
+            Box::new(|h: &mut Vec<u8>| {
+                h.pop();
+            }),
+            EventError::Truncated,
+        ),
+        (
+            "hello with a trailing byte",
+            &["Malformed"][..],
+            Box::new(|h: &mut Vec<u8>| h.push(0)),
+            EventError::TrailingBytes,
+        ),
+        (
+            "confirm tag instead of hello tag",
+            &["Malformed"][..],
+            Box::new(|h: &mut Vec<u8>| h[0] = 0x02),
+            EventError::UnknownTag,
+        ),
     ] {
         let mut h = hello_j.clone();
         mutate(&mut h);
@@ -290,7 +420,10 @@ fn pairing_file() -> Value {
         let k = qr.pairing_key();
         let forge = |identity: [u8; 32], sig: [u8; 64]| {
             use hmac_compat::mac;
-            let m = mac(k.as_slice(), &[labels::PAIRING_MAC.bytes, &[1], &identity, &addr, &sig]);
+            let m = mac(
+                k.as_slice(),
+                &[labels::PAIRING_MAC.bytes, &[1], &identity, &addr, &sig],
+            );
             let mut h = vec![0x01, 1];
             h.extend_from_slice(&identity);
             h.extend_from_slice(&addr);
@@ -299,19 +432,40 @@ fn pairing_file() -> Value {
             h
         };
         let other = key([0x42; 32]);
-        let sig = other.sign(labels::PAIRING_HELLO, &[&qr.transcript_hash(), &[1], &jk.public(), &addr]);
+        let sig = other.sign(
+            labels::PAIRING_HELLO,
+            &[&qr.transcript_hash(), &[1], &jk.public(), &addr],
+        );
         let mut fields = b.clone();
         fields["helloToInitiator"] = json!(hex(forge(jk.public(), sig)));
-        emit(&mut f, "valid MAC, identity signature by another key", &["ModifiedHello"], fields, Some(EventError::BadIdentitySig));
+        emit(
+            &mut f,
+            "valid MAC, identity signature by another key",
+            &["ModifiedHello"],
+            fields,
+            Some(EventError::BadIdentitySig),
+        );
         let mut small = [0u8; 32];
         small[0] = 1;
         let mut fields = b.clone();
         fields["helloToInitiator"] = json!(hex(forge(small, [0; 64])));
-        emit(&mut f, "identity is the small-order identity point", &["ModifiedHello"], fields, Some(EventError::BadKey));
+        emit(
+            &mut f,
+            "identity is the small-order identity point",
+            &["ModifiedHello"],
+            fields,
+            Some(EventError::BadKey),
+        );
         // Self pairing: the joiner uses the initiator's identity key.
         let mut fields = b.clone();
         fields["joinerSeed"] = b["initiatorSeed"].clone();
-        emit(&mut f, "pairing with one's own identity", &["RoleConfusion"], fields, Some(EventError::PairingSelf));
+        emit(
+            &mut f,
+            "pairing with one's own identity",
+            &["RoleConfusion"],
+            fields,
+            Some(EventError::PairingSelf),
+        );
         // Peer used another QR secret.
         let mut fields = b.clone();
         let mut other_qr = hex_field(t, "qr").unwrap();
@@ -319,14 +473,26 @@ fn pairing_file() -> Value {
         let qr2 = PairingQr::from_bytes(&other_qr).unwrap();
         let (_, h2) = Pairing::start(Role::Joiner, &qr2, &jk, addr);
         fields["helloToInitiator"] = json!(hex(h2));
-        emit(&mut f, "joiner hello made with a different QR secret", &["WrongQr"], fields, Some(EventError::BadMac));
+        emit(
+            &mut f,
+            "joiner hello made with a different QR secret",
+            &["WrongQr"],
+            fields,
+            Some(EventError::BadMac),
+        );
         // Tampered confirm.
         let run = run_pairing(t).unwrap();
         let mut c = run.confirm_j.clone().unwrap();
         c[10] ^= 1;
         let mut fields = b.clone();
         fields["confirmToInitiator"] = json!(hex(c));
-        emit(&mut f, "joiner confirmation MAC altered", &["ModifiedHello"], fields, Some(EventError::BadMac));
+        emit(
+            &mut f,
+            "joiner confirmation MAC altered",
+            &["ModifiedHello"],
+            fields,
+            Some(EventError::BadMac),
+        );
     }
     f.finish()
 }
@@ -376,11 +542,16 @@ fn check_pairing(_: &Group, t: &Test) -> Result<Verdict, String> {
 // ---------------------------------------------------------------------------------------------
 // event-contact-update (spec §5.5)
 
-fn run_contact_update(t: &Map<String, Value>) -> Result<Result<(Status, u8, u64, [u8; 32]), EventError>, String> {
+fn run_contact_update(
+    t: &Map<String, Value>,
+) -> Result<Result<(Status, u8, u64, [u8; 32]), EventError>, String> {
     let recipient = key(hex_array(t, "recipientSeed")?);
     let sender: [u8; 32] = hex_array(t, "senderIdentity")?;
     let mut book = ContactBook::new(recipient.public());
-    if field(t, "trusted")?.as_bool().ok_or("`trusted` is not a bool")? {
+    if field(t, "trusted")?
+        .as_bool()
+        .ok_or("`trusted` is not a bool")?
+    {
         book.trust(Contact {
             identity: sender,
             address: [0; 32],
@@ -398,13 +569,38 @@ fn run_contact_update(t: &Map<String, Value>) -> Result<Result<(Status, u8, u64,
 }
 
 fn contact_update_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-contact-update", "spec/events.md#55-contactupdate", HEADER);
+    let mut f = FileBuilder::new(
+        "event",
+        "event-contact-update",
+        "spec/events.md#55-contactupdate",
+        HEADER,
+    );
     f.note("Valid", "BASIC", "A signed update from a trusted contact.");
-    f.note("Replay", "AUTH_BYPASS", "Sequence number not above the last accepted one.");
-    f.note("Forwarded", "AUTH_BYPASS", "An update signed for another recipient.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "Structurally malformed or out-of-range field.");
-    f.note("Untrusted", "AUTH_BYPASS", "Sender is not a trusted contact.");
-    f.note("Time", "EDGE_CASE", "Times inconsistent: since after time, or time in the future.");
+    f.note(
+        "Replay",
+        "AUTH_BYPASS",
+        "Sequence number not above the last accepted one.",
+    );
+    f.note(
+        "Forwarded",
+        "AUTH_BYPASS",
+        "An update signed for another recipient.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "Structurally malformed or out-of-range field.",
+    );
+    f.note(
+        "Untrusted",
+        "AUTH_BYPASS",
+        "Sender is not a trusted contact.",
+    );
+    f.note(
+        "Time",
+        "EDGE_CASE",
+        "Times inconsistent: since after time, or time in the future.",
+    );
     f.group("event-contact-update", json!({}));
     let mut r = rng("event contact update");
     let recipient_seed = seed32(&mut r);
@@ -412,8 +608,21 @@ fn contact_update_file() -> Value {
     let sender = key(seed32(&mut r));
     let addr = key(seed32(&mut r)).public();
     let now = APR_20_12H;
-    let up = |seq: u64, time: u64, status: Status, hops: u8, since: u64| ContactUpdate { seq, time, status, hops, since, address: addr };
-    let emit = |f: &mut FileBuilder, comment: &str, flags: &[&str], msg: Vec<u8>, trusted: bool, last: u64, want: Option<EventError>| {
+    let up = |seq: u64, time: u64, status: Status, hops: u8, since: u64| ContactUpdate {
+        seq,
+        time,
+        status,
+        hops,
+        since,
+        address: addr,
+    };
+    let emit = |f: &mut FileBuilder,
+                comment: &str,
+                flags: &[&str],
+                msg: Vec<u8>,
+                trusted: bool,
+                last: u64,
+                want: Option<EventError>| {
         let fields = json!({"recipientSeed": hex(recipient_seed), "senderIdentity": hex(sender.public()), "trusted": trusted,
                             "lastSeq": s(last), "now": s(now), "message": hex(&msg)});
         let got = run_contact_update(fields.as_object().unwrap()).unwrap();
@@ -433,32 +642,123 @@ fn contact_update_file() -> Value {
         }
     };
     let ok = up(5, now, Status::Positive, 0, APR_06).sign(&sender, &recipient);
-    emit(&mut f, "positive test with infecting-since and a rotated address", &["Valid"], ok.clone(), true, 4, None);
-    emit(&mut f, "high risk, hop 2", &["Valid"], up(1, now, Status::HighRisk, 2, APR_12_16H).sign(&sender, &recipient), true, 0, None);
-    emit(&mut f, "sequence number equal to the last accepted", &["Replay"], ok.clone(), true, 5, Some(EventError::Replay));
-    emit(&mut f, "sender is not a contact", &["Untrusted"], ok.clone(), false, 0, Some(EventError::ContactUnknown));
-    emit(&mut f, "signed for another recipient", &["Forwarded"], up(6, now, Status::Positive, 0, APR_06).sign(&sender, &[7; 32]), true, 0, Some(EventError::BadIdentitySig));
-    emit(&mut f, "since after time", &["Time"], up(6, now, Status::Positive, 0, now + 1).sign(&sender, &recipient), true, 0, Some(EventError::TimeInvalid));
-    emit(&mut f, "time beyond the tolerated skew", &["Time"], up(6, now + MAX_SKEW + 1, Status::Positive, 0, now).sign(&sender, &recipient), true, 0, Some(EventError::TimeInvalid));
+    emit(
+        &mut f,
+        "positive test with infecting-since and a rotated address",
+        &["Valid"],
+        ok.clone(),
+        true,
+        4,
+        None,
+    );
+    emit(
+        &mut f,
+        "high risk, hop 2",
+        &["Valid"],
+        up(1, now, Status::HighRisk, 2, APR_12_16H).sign(&sender, &recipient),
+        true,
+        0,
+        None,
+    );
+    emit(
+        &mut f,
+        "sequence number equal to the last accepted",
+        &["Replay"],
+        ok.clone(),
+        true,
+        5,
+        Some(EventError::Replay),
+    );
+    emit(
+        &mut f,
+        "sender is not a contact",
+        &["Untrusted"],
+        ok.clone(),
+        false,
+        0,
+        Some(EventError::ContactUnknown),
+    );
+    emit(
+        &mut f,
+        "signed for another recipient",
+        &["Forwarded"],
+        up(6, now, Status::Positive, 0, APR_06).sign(&sender, &[7; 32]),
+        true,
+        0,
+        Some(EventError::BadIdentitySig),
+    );
+    emit(
+        &mut f,
+        "since after time",
+        &["Time"],
+        up(6, now, Status::Positive, 0, now + 1).sign(&sender, &recipient),
+        true,
+        0,
+        Some(EventError::TimeInvalid),
+    );
+    emit(
+        &mut f,
+        "time beyond the tolerated skew",
+        &["Time"],
+        up(6, now + MAX_SKEW + 1, Status::Positive, 0, now).sign(&sender, &recipient),
+        true,
+        0,
+        Some(EventError::TimeInvalid),
+    );
     let mut bad = ok.clone();
     bad[49] = 5;
-    emit(&mut f, "status code 5", &["Malformed"], bad, true, 0, Some(EventError::BadStatus));
+    emit(
+        &mut f,
+        "status code 5",
+        &["Malformed"],
+        bad,
+        true,
+        0,
+        Some(EventError::BadStatus),
+    );
     let mut bad = ok.clone();
     bad[50] = 1;
-    emit(&mut f, "hops 1 on a positive status", &["Malformed"], bad, true, 0, Some(EventError::BadHops));
+    emit(
+        &mut f,
+        "hops 1 on a positive status",
+        &["Malformed"],
+        bad,
+        true,
+        0,
+        Some(EventError::BadHops),
+    );
     let mut bad = ok.clone();
     bad.truncate(154);
-    emit(&mut f, "truncated", &["Malformed"], bad, true, 0, Some(EventError::Truncated));
+    emit(
+        &mut f,
+        "truncated",
+        &["Malformed"],
+        bad,
+        true,
+        0,
+        Some(EventError::Truncated),
+    );
     let mut bad = ok;
     bad.push(0);
-    emit(&mut f, "trailing byte", &["Malformed"], bad, true, 0, Some(EventError::TrailingBytes));
+    emit(
+        &mut f,
+        "trailing byte",
+        &["Malformed"],
+        bad,
+        true,
+        0,
+        Some(EventError::TrailingBytes),
+    );
     f.finish()
 }
 
 fn check_contact_update(_: &Group, t: &Test) -> Result<Verdict, String> {
     match run_contact_update(t)? {
         Ok((st, h, since, a)) => {
-            if str_field(t, "status")? != st.name() || u32_field(t, "hops")? != u32::from(h) || u64_str_field(t, "since")? != since {
+            if str_field(t, "status")? != st.name()
+                || u32_field(t, "hops")? != u32::from(h)
+                || u64_str_field(t, "since")? != since
+            {
                 return Err("status, hops or since differ".into());
             }
             expect_hex(t, "address", a)?;
@@ -472,13 +772,21 @@ fn check_contact_update(_: &Group, t: &Test) -> Result<Verdict, String> {
 // event-machine (spec §7): step lists replayed against one Event.
 
 /// Executes one step on the event; returns the outputs to compare.
-fn exec_event(ev: &mut Event, step: &Map<String, Value>) -> Result<Result<Map<String, Value>, EventError>, String> {
+fn exec_event(
+    ev: &mut Event,
+    step: &Map<String, Value>,
+) -> Result<Result<Map<String, Value>, EventError>, String> {
     let now = u64_str_field(step, "now")?;
     let mut out = Map::new();
     let res = match str_field(step, "op")? {
-        "issue" => ev.issue_credential(SecretSeed::from_bytes(hex_array(step, "credentialSeed")?), now).map(|qr| {
-            out.insert("qr".into(), json!(hex(qr.to_bytes())));
-        }),
+        "issue" => ev
+            .issue_credential(
+                SecretSeed::from_bytes(hex_array(step, "credentialSeed")?),
+                now,
+            )
+            .map(|qr| {
+                out.insert("qr".into(), json!(hex(qr.to_bytes())));
+            }),
         "checkIn" => ev.check_in(&hex_field(step, "message")?, now).map(|ack| {
             out.insert("ack".into(), json!(hex(ack)));
         }),
@@ -540,7 +848,10 @@ fn replay<T>(
             Err(e) => {
                 let want_code = step.get("error").and_then(Value::as_str);
                 if i + 1 < steps.len() && want_code != Some(e.code()) {
-                    return Err(format!("step {i}: failed with {}, expected {want}", e.code()));
+                    return Err(format!(
+                        "step {i}: failed with {}, expected {want}",
+                        e.code()
+                    ));
                 }
                 Verdict::Invalid(e.code())
             }
@@ -551,7 +862,9 @@ fn replay<T>(
 
 fn check_machine(g: &Group, t: &Test) -> Result<Verdict, String> {
     let mut ev = event_from_group(g)?;
-    let steps = field(t, "steps")?.as_array().ok_or("`steps` is not a list")?;
+    let steps = field(t, "steps")?
+        .as_array()
+        .ok_or("`steps` is not a list")?;
     replay(steps, &mut ev, exec_event)
 }
 
@@ -610,15 +923,30 @@ struct Fixture {
 impl Fixture {
     fn new(label: &str) -> Self {
         let mut r = rng(label);
-        Fixture { event_seed: seed32(&mut r), discovery_seed: seed32(&mut r), start: APR_12_16H, r }
+        Fixture {
+            event_seed: seed32(&mut r),
+            discovery_seed: seed32(&mut r),
+            start: APR_12_16H,
+            r,
+        }
     }
     fn group(&self, f: &mut FileBuilder) {
         let ev = self.script().ev;
-        f.group("event-machine", json!({"eventSeed": hex(self.event_seed), "discoverySeed": hex(self.discovery_seed),
-            "start": s(self.start), "eventId": hex(ev.id()), "eventAddress": hex(ev.address())}));
+        f.group(
+            "event-machine",
+            json!({"eventSeed": hex(self.event_seed), "discoverySeed": hex(self.discovery_seed),
+            "start": s(self.start), "eventId": hex(ev.id()), "eventAddress": hex(ev.address())}),
+        );
     }
     fn script(&self) -> Script {
-        Script { ev: Event::new(&SecretSeed::from_bytes(self.event_seed), &SecretSeed::from_bytes(self.discovery_seed), self.start), steps: Vec::new() }
+        Script {
+            ev: Event::new(
+                &SecretSeed::from_bytes(self.event_seed),
+                &SecretSeed::from_bytes(self.discovery_seed),
+                self.start,
+            ),
+            steps: Vec::new(),
+        }
     }
     fn seed(&mut self) -> [u8; 32] {
         seed32(&mut self.r)
@@ -627,7 +955,10 @@ impl Fixture {
     fn join(&mut self, sc: &mut Script, now: u64) -> [u8; 32] {
         let cred = self.seed();
         let nym = self.seed();
-        let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), now).unwrap();
+        let qr = sc
+            .ev
+            .issue_credential(SecretSeed::from_bytes(cred), now)
+            .unwrap();
         let msg = qr.check_in(&SecretSeed::from_bytes(nym)).encode();
         sc.issue(cred, now).unwrap();
         sc.check_in(&msg, now).unwrap();
@@ -635,7 +966,13 @@ impl Fixture {
     }
 }
 
-fn emit_script(f: &mut FileBuilder, comment: &str, flags: &[&str], sc: Script, want: Option<EventError>) {
+fn emit_script(
+    f: &mut FileBuilder,
+    comment: &str,
+    flags: &[&str],
+    sc: Script,
+    want: Option<EventError>,
+) {
     let last = sc.steps.last().expect("a step");
     let got = last.get("error").and_then(Value::as_str);
     assert_eq!(got, want.map(|e| e.code()), "script `{comment}`");
@@ -647,12 +984,37 @@ fn emit_script(f: &mut FileBuilder, comment: &str, flags: &[&str], sc: Script, w
 }
 
 fn checkin_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-machine", "spec/events.md#72-checkin-tag-0x20-193-bytes-and-checkinack-tag-0x21-105-bytes", HEADER);
-    f.note("Valid", "BASIC", "Check-in with a fresh single-use credential.");
-    f.note("Burned", "AUTH_BYPASS", "A credential used twice, or after a failed but validly signed attempt.");
-    f.note("Forged", "AUTH_BYPASS", "A signature by the wrong key or over other bytes.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "Structurally malformed message.");
-    f.note("Lifecycle", "FUNCTIONALITY", "Check-in outside the Active phase.");
+    let mut f = FileBuilder::new(
+        "event",
+        "event-machine",
+        "spec/events.md#72-checkin-tag-0x20-193-bytes-and-checkinack-tag-0x21-105-bytes",
+        HEADER,
+    );
+    f.note(
+        "Valid",
+        "BASIC",
+        "Check-in with a fresh single-use credential.",
+    );
+    f.note(
+        "Burned",
+        "AUTH_BYPASS",
+        "A credential used twice, or after a failed but validly signed attempt.",
+    );
+    f.note(
+        "Forged",
+        "AUTH_BYPASS",
+        "A signature by the wrong key or over other bytes.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "Structurally malformed message.",
+    );
+    f.note(
+        "Lifecycle",
+        "FUNCTIONALITY",
+        "Check-in outside the Active phase.",
+    );
     let mut fx = Fixture::new("event checkin");
     fx.group(&mut f);
     let t0 = fx.start + 600;
@@ -664,112 +1026,265 @@ fn checkin_file() -> Value {
     for i in 0..3 {
         fx.join(&mut sc, t0 + i);
     }
-    emit_script(&mut f, "three participants; attendees = 3 (the organiser is not counted)", &["Valid"], sc, None);
+    emit_script(
+        &mut f,
+        "three participants; attendees = 3 (the organiser is not counted)",
+        &["Valid"],
+        sc,
+        None,
+    );
     // burned
     let mut sc = fx.script();
     let cred = fx.seed();
-    let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
-    sc.check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0).unwrap();
-    let _ = sc.check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0 + 1);
-    emit_script(&mut f, "second check-in with the same credential", &["Burned"], sc, Some(EventError::CheckInBurned));
+    sc.check_in(
+        &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        t0,
+    )
+    .unwrap();
+    let _ = sc.check_in(
+        &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        t0 + 1,
+    );
+    emit_script(
+        &mut f,
+        "second check-in with the same credential",
+        &["Burned"],
+        sc,
+        Some(EventError::CheckInBurned),
+    );
     // bad pseudonym signature burns the credential
     let mut sc = fx.script();
     let cred = fx.seed();
-    let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
     let mut m = qr.check_in(&SecretSeed::from_bytes(fx.seed()));
     m.pseudonym_sig[5] ^= 1;
     let _ = sc.check_in(&m.encode(), t0);
-    emit_script(&mut f, "pseudonym signature invalid", &["Forged"], sc, Some(EventError::BadPseudonymSig));
+    emit_script(
+        &mut f,
+        "pseudonym signature invalid",
+        &["Forged"],
+        sc,
+        Some(EventError::BadPseudonymSig),
+    );
     let mut sc = fx.script();
     let cred = fx.seed();
-    let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
     let _ = sc.check_in(&m.encode(), t0);
     let mut m2 = qr.check_in(&SecretSeed::from_bytes(fx.seed()));
     m2.pseudonym_sig[5] ^= 1;
     let _ = sc.check_in(&m2.encode(), t0);
-    let _ = sc.check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0);
-    emit_script(&mut f, "a validly credentialed attempt with a bad pseudonym signature burns the credential", &["Burned"], sc, Some(EventError::CheckInBurned));
+    let _ = sc.check_in(
+        &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        t0,
+    );
+    emit_script(
+        &mut f,
+        "a validly credentialed attempt with a bad pseudonym signature burns the credential",
+        &["Burned"],
+        sc,
+        Some(EventError::CheckInBurned),
+    );
     // bad credential signature does not burn
     let mut sc = fx.script();
     let cred = fx.seed();
-    let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
     let nym = SecretSeed::from_bytes(fx.seed());
     let mut m = qr.check_in(&nym);
     m.credential_sig[0] ^= 1;
     let _ = sc.check_in(&m.encode(), t0);
-    emit_script(&mut f, "credential signature invalid", &["Forged"], sc, Some(EventError::BadCredentialSig));
+    emit_script(
+        &mut f,
+        "credential signature invalid",
+        &["Forged"],
+        sc,
+        Some(EventError::BadCredentialSig),
+    );
     let mut sc = fx.script();
     sc.issue(cred, t0).unwrap();
     let _ = sc.check_in(&m.encode(), t0);
     sc.check_in(&qr.check_in(&nym).encode(), t0).unwrap();
-    emit_script(&mut f, "a bad credential signature does not burn the credential: the holder checks in afterwards", &["Forged"], sc, None);
+    emit_script(
+        &mut f,
+        "a bad credential signature does not burn the credential: the holder checks in afterwards",
+        &["Forged"],
+        sc,
+        None,
+    );
     // check-in bound to the event: a credential signature made for another event address
     let mut sc = fx.script();
     let cred = fx.seed();
-    let mut qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let mut qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
     qr.address[0] ^= 1;
-    let _ = sc.check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0);
-    emit_script(&mut f, "check-in signed for another event address", &["Forged"], sc, Some(EventError::BadCredentialSig));
+    let _ = sc.check_in(
+        &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        t0,
+    );
+    emit_script(
+        &mut f,
+        "check-in signed for another event address",
+        &["Forged"],
+        sc,
+        Some(EventError::BadCredentialSig),
+    );
     // unknown credential
     let mut sc = fx.script();
-    let other = fx.script().ev.issue_credential(SecretSeed::from_bytes(fx.seed()), t0).unwrap();
-    let _ = sc.check_in(&other.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0);
-    emit_script(&mut f, "credential never issued", &["Forged"], sc, Some(EventError::CheckInUnknown));
+    let other = fx
+        .script()
+        .ev
+        .issue_credential(SecretSeed::from_bytes(fx.seed()), t0)
+        .unwrap();
+    let _ = sc.check_in(
+        &other.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        t0,
+    );
+    emit_script(
+        &mut f,
+        "credential never issued",
+        &["Forged"],
+        sc,
+        Some(EventError::CheckInUnknown),
+    );
     // pseudonym exists
     let mut sc = fx.script();
     let nym = SecretSeed::from_bytes(fx.seed());
     for _ in 0..2 {
         let cred = fx.seed();
-        let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+        let qr = sc
+            .ev
+            .issue_credential(SecretSeed::from_bytes(cred), t0)
+            .unwrap();
         sc.issue(cred, t0).unwrap();
         let _ = sc.check_in(&qr.check_in(&nym).encode(), t0);
     }
-    emit_script(&mut f, "same pseudonym checks in twice", &["Burned"], sc, Some(EventError::PseudonymExists));
+    emit_script(
+        &mut f,
+        "same pseudonym checks in twice",
+        &["Burned"],
+        sc,
+        Some(EventError::PseudonymExists),
+    );
     // small-order pseudonym
     let mut sc = fx.script();
     let cred = fx.seed();
-    let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
     let ck = key(cred);
     let mut small = [0u8; 32];
     small[0] = 1;
-    let t = contact_tracing::event::CheckInQr::transcript(&qr.event, &qr.address, &ck.public(), &small);
-    let m = CheckIn { credential: ck.public(), pseudonym: small, credential_sig: ck.sign(labels::CHECKIN_CREDENTIAL, &[&t]), pseudonym_sig: [0; 64] };
+    let t =
+        contact_tracing::event::CheckInQr::transcript(&qr.event, &qr.address, &ck.public(), &small);
+    let m = CheckIn {
+        credential: ck.public(),
+        pseudonym: small,
+        credential_sig: ck.sign(labels::CHECKIN_CREDENTIAL, &[&t]),
+        pseudonym_sig: [0; 64],
+    };
     let _ = sc.check_in(&m.encode(), t0);
-    emit_script(&mut f, "pseudonym is a small-order point", &["Forged"], sc, Some(EventError::BadKey));
+    emit_script(
+        &mut f,
+        "pseudonym is a small-order point",
+        &["Forged"],
+        sc,
+        Some(EventError::BadKey),
+    );
     // lifecycle
     let mut sc = fx.script();
     let cred = fx.seed();
-    let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
     sc.end(APR_12_22H).unwrap();
-    let _ = sc.check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), APR_12_22H + 1);
-    emit_script(&mut f, "check-in after the end", &["Lifecycle"], sc, Some(EventError::Closed));
+    let _ = sc.check_in(
+        &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        APR_12_22H + 1,
+    );
+    emit_script(
+        &mut f,
+        "check-in after the end",
+        &["Lifecycle"],
+        sc,
+        Some(EventError::Closed),
+    );
     let mut sc = fx.script();
     sc.end(APR_12_22H).unwrap();
     let _ = sc.issue(fx.seed(), APR_12_22H);
-    emit_script(&mut f, "credential issued after the end", &["Lifecycle"], sc, Some(EventError::Closed));
+    emit_script(
+        &mut f,
+        "credential issued after the end",
+        &["Lifecycle"],
+        sc,
+        Some(EventError::Closed),
+    );
     let mut sc = fx.script();
     let cred = fx.seed();
-    let qr = sc.ev.issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+    let qr = sc
+        .ev
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
     sc.issue(cred, t0).unwrap();
-    let _ = sc.check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), fx.start + MAX_EVENT_DURATION);
-    emit_script(&mut f, "event never ended: closed automatically 7 days after its start", &["Lifecycle"], sc, Some(EventError::Closed));
+    let _ = sc.check_in(
+        &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        fx.start + MAX_EVENT_DURATION,
+    );
+    emit_script(
+        &mut f,
+        "event never ended: closed automatically 7 days after its start",
+        &["Lifecycle"],
+        sc,
+        Some(EventError::Closed),
+    );
     // malformed
     let good = {
-        let q = fx.script().ev.issue_credential(SecretSeed::from_bytes(fx.seed()), t0).unwrap();
+        let q = fx
+            .script()
+            .ev
+            .issue_credential(SecretSeed::from_bytes(fx.seed()), t0)
+            .unwrap();
         q.check_in(&SecretSeed::from_bytes(fx.seed())).encode()
     };
     for (comment, bytes, e) in [
         ("empty message", vec![], EventError::Truncated),
-        ("truncated by one byte", good[..192].to_vec(), EventError::Truncated),
-        ("trailing byte", [&good[..], &[0]].concat(), EventError::TrailingBytes),
-        ("stats-request tag", [&[0x22][..], &good[1..]].concat(), EventError::UnknownTag),
+        (
+            "truncated by one byte",
+            good[..192].to_vec(),
+            EventError::Truncated,
+        ),
+        (
+            "trailing byte",
+            [&good[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
+        (
+            "stats-request tag",
+            [&[0x22][..], &good[1..]].concat(),
+            EventError::UnknownTag,
+        ),
     ] {
         let mut sc = fx.script();
         let _ = sc.check_in(&bytes, t0);
@@ -782,39 +1297,84 @@ fn stats_request(nym: &IdentityKey, event: &[u8; 32], time: u64) -> StatsRequest
     StatsRequest {
         pseudonym: nym.public(),
         time,
-        sig: nym.sign(labels::STATS_REQUEST, &[event, &nym.public(), &time.to_be_bytes()]),
+        sig: nym.sign(
+            labels::STATS_REQUEST,
+            &[event, &nym.public(), &time.to_be_bytes()],
+        ),
     }
 }
 
 fn stats_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-machine", "spec/events.md#73-statsrequest-tag-0x22-105-bytes-and-stats-tag-0x23-149-bytes", HEADER);
+    let mut f = FileBuilder::new(
+        "event",
+        "event-machine",
+        "spec/events.md#73-statsrequest-tag-0x22-105-bytes-and-stats-tag-0x23-149-bytes",
+        HEADER,
+    );
     f.note("Valid", "BASIC", "Stats served to a checked-in pseudonym.");
-    f.note("Forged", "AUTH_BYPASS", "Request from an unknown pseudonym or with a bad signature.");
-    f.note("Stale", "EDGE_CASE", "Request time at or beyond the tolerated skew.");
-    f.note("Lifecycle", "FUNCTIONALITY", "Stats during the archive and after deletion.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "Structurally malformed message.");
+    f.note(
+        "Forged",
+        "AUTH_BYPASS",
+        "Request from an unknown pseudonym or with a bad signature.",
+    );
+    f.note(
+        "Stale",
+        "EDGE_CASE",
+        "Request time at or beyond the tolerated skew.",
+    );
+    f.note(
+        "Lifecycle",
+        "FUNCTIONALITY",
+        "Stats during the archive and after deletion.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "Structurally malformed message.",
+    );
     let mut fx = Fixture::new("event stats");
     fx.group(&mut f);
     let t0 = fx.start + 600;
     let id = fx.script().ev.id();
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
-    sc.stats(&stats_request(&nym, &id, t0 + 60).encode(), t0 + 60).unwrap();
+    sc.stats(&stats_request(&nym, &id, t0 + 60).encode(), t0 + 60)
+        .unwrap();
     emit_script(&mut f, "stats while Active: end = 0", &["Valid"], sc, None);
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     sc.end(APR_12_22H).unwrap();
     let late = APR_12_22H + GRACE + DAY;
     sc.phase(late).unwrap();
-    sc.stats(&stats_request(&nym, &id, late).encode(), late).unwrap();
-    emit_script(&mut f, "stats are still served (read-only) during the archive", &["Lifecycle"], sc, None);
+    sc.stats(&stats_request(&nym, &id, late).encode(), late)
+        .unwrap();
+    emit_script(
+        &mut f,
+        "stats are still served (read-only) during the archive",
+        &["Lifecycle"],
+        sc,
+        None,
+    );
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     sc.end(APR_12_22H).unwrap();
     let gone = APR_12_22H + GRACE + ARCHIVE;
     let _ = sc.stats(&stats_request(&nym, &id, gone).encode(), gone);
-    emit_script(&mut f, "stats after deletion", &["Lifecycle"], sc, Some(EventError::Deleted));
-    for (comment, skew, want) in [("request time exactly 300 s behind", MAX_SKEW, None), ("request time 301 s behind", MAX_SKEW + 1, Some(EventError::RequestStale))] {
+    emit_script(
+        &mut f,
+        "stats after deletion",
+        &["Lifecycle"],
+        sc,
+        Some(EventError::Deleted),
+    );
+    for (comment, skew, want) in [
+        ("request time exactly 300 s behind", MAX_SKEW, None),
+        (
+            "request time 301 s behind",
+            MAX_SKEW + 1,
+            Some(EventError::RequestStale),
+        ),
+    ] {
         let mut sc = fx.script();
         let nym = key(fx.join(&mut sc, t0));
         let _ = sc.stats(&stats_request(&nym, &id, t0).encode(), t0 + skew);
@@ -823,16 +1383,36 @@ fn stats_file() -> Value {
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
     let _ = sc.stats(&stats_request(&key(fx.seed()), &id, t0).encode(), t0);
-    emit_script(&mut f, "pseudonym never checked in", &["Forged"], sc, Some(EventError::PseudonymUnknown));
+    emit_script(
+        &mut f,
+        "pseudonym never checked in",
+        &["Forged"],
+        sc,
+        Some(EventError::PseudonymUnknown),
+    );
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     let _ = sc.stats(&stats_request(&nym, &[9; 32], t0).encode(), t0);
-    emit_script(&mut f, "request signed for another event", &["Forged"], sc, Some(EventError::BadPseudonymSig));
+    emit_script(
+        &mut f,
+        "request signed for another event",
+        &["Forged"],
+        sc,
+        Some(EventError::BadPseudonymSig),
+    );
     let good = stats_request(&nym, &id, t0).encode();
     for (comment, bytes, e) in [
         ("truncated", good[..104].to_vec(), EventError::Truncated),
-        ("trailing byte", [&good[..], &[0]].concat(), EventError::TrailingBytes),
-        ("check-in tag", [&[0x20][..], &good[1..]].concat(), EventError::UnknownTag),
+        (
+            "trailing byte",
+            [&good[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
+        (
+            "check-in tag",
+            [&[0x20][..], &good[1..]].concat(),
+            EventError::UnknownTag,
+        ),
     ] {
         let mut sc = fx.script();
         fx.join(&mut sc, t0);
@@ -844,7 +1424,16 @@ fn stats_file() -> Value {
 
 /// Builds a signed report (`spec/events.md §7.4`).
 #[allow(clippy::too_many_arguments)]
-fn report_msg(event: &[u8; 32], nym: &IdentityKey, who: &IdentityKey, counter: u32, time: u64, status: Status, hops: u8, since: u64) -> Report {
+fn report_msg(
+    event: &[u8; 32],
+    nym: &IdentityKey,
+    who: &IdentityKey,
+    counter: u32,
+    time: u64,
+    status: Status,
+    hops: u8,
+    since: u64,
+) -> Report {
     let mut r = Report {
         pseudonym: nym.public(),
         identity: who.public(),
@@ -865,14 +1454,47 @@ fn report_msg(event: &[u8; 32], nym: &IdentityKey, who: &IdentityKey, counter: u
 }
 
 fn report_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-machine", "spec/events.md#74-report-tag-0x24-and-reportack-tag-0x25-102-bytes", HEADER);
-    f.note("AllowedEdge", "BASIC", "A report along an edge of the transition table.");
-    f.note("RefusedEdge", "FUNCTIONALITY", "A report that is not an edge of the table (or keeps the same status).");
-    f.note("TimedEdge", "EDGE_CASE", "A Time edge at, or one second before, its duration.");
-    f.note("Forged", "AUTH_BYPASS", "A signature by the wrong key, an identity swap or a replay.");
-    f.note("Time", "EDGE_CASE", "Report times inconsistent or irrelevant to the event.");
-    f.note("Lifecycle", "FUNCTIONALITY", "Reports in grace, archive and after deletion.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "Structurally malformed message or out-of-range field.");
+    let mut f = FileBuilder::new(
+        "event",
+        "event-machine",
+        "spec/events.md#74-report-tag-0x24-and-reportack-tag-0x25-102-bytes",
+        HEADER,
+    );
+    f.note(
+        "AllowedEdge",
+        "BASIC",
+        "A report along an edge of the transition table.",
+    );
+    f.note(
+        "RefusedEdge",
+        "FUNCTIONALITY",
+        "A report that is not an edge of the table (or keeps the same status).",
+    );
+    f.note(
+        "TimedEdge",
+        "EDGE_CASE",
+        "A Time edge at, or one second before, its duration.",
+    );
+    f.note(
+        "Forged",
+        "AUTH_BYPASS",
+        "A signature by the wrong key, an identity swap or a replay.",
+    );
+    f.note(
+        "Time",
+        "EDGE_CASE",
+        "Report times inconsistent or irrelevant to the event.",
+    );
+    f.note(
+        "Lifecycle",
+        "FUNCTIONALITY",
+        "Reports in grace, archive and after deletion.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "Structurally malformed message or out-of-range field.",
+    );
     let mut fx = Fixture::new("event report");
     fx.group(&mut f);
     let id = fx.script().ev.id();
@@ -899,17 +1521,48 @@ fn report_file() -> Value {
             for st in path(from) {
                 counter += 1;
                 t += 60;
-                sc.report(&report_msg(&id, &nym, &who, counter, t, st, hops_for(st), since_for(st, t)).encode(), t).unwrap();
+                sc.report(
+                    &report_msg(
+                        &id,
+                        &nym,
+                        &who,
+                        counter,
+                        t,
+                        st,
+                        hops_for(st),
+                        since_for(st, t),
+                    )
+                    .encode(),
+                    t,
+                )
+                .unwrap();
             }
             let decay = match from {
                 Status::Suspected => SUSPECTED_DECAY,
                 Status::Negative => NEGATIVE_DECAY,
                 _ => 60,
             };
-            let rt = if to == Status::Unknown { t + decay } else { t + 60 };
+            let rt = if to == Status::Unknown {
+                t + decay
+            } else {
+                t + 60
+            };
             // Events keep accepting during grace; the end is at the fixture's APR_12_22H.
             sc.end(APR_12_22H).unwrap();
-            let _ = sc.report(&report_msg(&id, &nym, &who, counter + 1, rt, to, hops_for(to), since_for(to, rt)).encode(), rt);
+            let _ = sc.report(
+                &report_msg(
+                    &id,
+                    &nym,
+                    &who,
+                    counter + 1,
+                    rt,
+                    to,
+                    hops_for(to),
+                    since_for(to, rt),
+                )
+                .encode(),
+                rt,
+            );
             let cause = Cause::of_edge(from, to);
             let (flags, want): (&[&str], _) = match cause {
                 Some(_) => (&["AllowedEdge"], None),
@@ -923,85 +1576,273 @@ fn report_file() -> Value {
         }
     }
     // Timed edges one second early.
-    for (from, d) in [(Status::Suspected, SUSPECTED_DECAY), (Status::Negative, NEGATIVE_DECAY)] {
+    for (from, d) in [
+        (Status::Suspected, SUSPECTED_DECAY),
+        (Status::Negative, NEGATIVE_DECAY),
+    ] {
         let mut sc = fx.script();
         let nym = key(fx.join(&mut sc, t0));
         let t = t0 + 60;
-        sc.report(&report_msg(&id, &nym, &who, 1, t, from, 0, since_for(from, t)).encode(), t).unwrap();
+        sc.report(
+            &report_msg(&id, &nym, &who, 1, t, from, 0, since_for(from, t)).encode(),
+            t,
+        )
+        .unwrap();
         let rt = t + d - 1;
-        let _ = sc.report(&report_msg(&id, &nym, &who, 2, rt, Status::Unknown, 0, rt).encode(), rt);
-        emit_script(&mut f, &format!("{} -> unknown one second before 14 days", from.name()), &["TimedEdge"], sc, Some(EventError::TransitionTooEarly));
+        let _ = sc.report(
+            &report_msg(&id, &nym, &who, 2, rt, Status::Unknown, 0, rt).encode(),
+            rt,
+        );
+        emit_script(
+            &mut f,
+            &format!("{} -> unknown one second before 14 days", from.name()),
+            &["TimedEdge"],
+            sc,
+            Some(EventError::TransitionTooEarly),
+        );
     }
     // The seed's Barbecue report: Alice, positive since April 6, on April 20 (in grace).
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     sc.end(APR_12_22H).unwrap();
     sc.phase(APR_20_12H).unwrap();
-    sc.report(&report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, APR_06).encode(), APR_20_12H).unwrap();
-    emit_script(&mut f, "seed figure: positive on April 20, infecting since April 6, during the grace period", &["Lifecycle"], sc, None);
+    sc.report(
+        &report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, APR_06).encode(),
+        APR_20_12H,
+    )
+    .unwrap();
+    emit_script(
+        &mut f,
+        "seed figure: positive on April 20, infecting since April 6, during the grace period",
+        &["Lifecycle"],
+        sc,
+        None,
+    );
     // Error cases, each after one successful positive report where useful.
     let base = |fx: &mut Fixture| {
         let mut sc = fx.script();
         let nym = key(fx.join(&mut sc, t0));
         let t = t0 + 60;
-        sc.report(&report_msg(&id, &nym, &who, 1, t, Status::Suspected, 0, APR_06).encode(), t).unwrap();
+        sc.report(
+            &report_msg(&id, &nym, &who, 1, t, Status::Suspected, 0, APR_06).encode(),
+            t,
+        )
+        .unwrap();
         (sc, nym, t + 60)
     };
     let (mut sc, nym, t) = base(&mut fx);
-    let _ = sc.report(&report_msg(&id, &nym, &key(fx.seed()), 2, t, Status::Positive, 0, APR_06).encode(), t);
-    emit_script(&mut f, "second report reveals another identity", &["Forged"], sc, Some(EventError::IdentitySwap));
+    let _ = sc.report(
+        &report_msg(
+            &id,
+            &nym,
+            &key(fx.seed()),
+            2,
+            t,
+            Status::Positive,
+            0,
+            APR_06,
+        )
+        .encode(),
+        t,
+    );
+    emit_script(
+        &mut f,
+        "second report reveals another identity",
+        &["Forged"],
+        sc,
+        Some(EventError::IdentitySwap),
+    );
     let (mut sc, nym, t) = base(&mut fx);
-    let _ = sc.report(&report_msg(&id, &nym, &who, 1, t, Status::Positive, 0, APR_06).encode(), t);
-    emit_script(&mut f, "counter not increasing", &["Forged"], sc, Some(EventError::Replay));
+    let _ = sc.report(
+        &report_msg(&id, &nym, &who, 1, t, Status::Positive, 0, APR_06).encode(),
+        t,
+    );
+    emit_script(
+        &mut f,
+        "counter not increasing",
+        &["Forged"],
+        sc,
+        Some(EventError::Replay),
+    );
     let (mut sc, nym, t) = base(&mut fx);
     let m = report_msg(&id, &nym, &who, 2, t, Status::Positive, 0, APR_06).encode();
     sc.report(&m, t).unwrap();
     let _ = sc.report(&m, t + 1);
-    emit_script(&mut f, "the same report replayed", &["Forged"], sc, Some(EventError::Replay));
+    emit_script(
+        &mut f,
+        "the same report replayed",
+        &["Forged"],
+        sc,
+        Some(EventError::Replay),
+    );
     let (mut sc, nym, t) = base(&mut fx);
-    let _ = sc.report(&report_msg(&id, &nym, &who, 2, t, Status::Positive, 0, t + 1).encode(), t);
-    emit_script(&mut f, "infecting since after the report time", &["Time"], sc, Some(EventError::TimeInvalid));
+    let _ = sc.report(
+        &report_msg(&id, &nym, &who, 2, t, Status::Positive, 0, t + 1).encode(),
+        t,
+    );
+    emit_script(
+        &mut f,
+        "infecting since after the report time",
+        &["Time"],
+        sc,
+        Some(EventError::TimeInvalid),
+    );
     let (mut sc, nym, t) = base(&mut fx);
-    let _ = sc.report(&report_msg(&id, &nym, &who, 2, t + MAX_SKEW + 1, Status::Positive, 0, APR_06).encode(), t);
-    emit_script(&mut f, "report time in the future beyond the skew", &["Time"], sc, Some(EventError::TimeInvalid));
+    let _ = sc.report(
+        &report_msg(
+            &id,
+            &nym,
+            &who,
+            2,
+            t + MAX_SKEW + 1,
+            Status::Positive,
+            0,
+            APR_06,
+        )
+        .encode(),
+        t,
+    );
+    emit_script(
+        &mut f,
+        "report time in the future beyond the skew",
+        &["Time"],
+        sc,
+        Some(EventError::TimeInvalid),
+    );
     let (mut sc, nym, t) = base(&mut fx);
-    let _ = sc.report(&report_msg(&id, &nym, &who, 2, t - 120, Status::Positive, 0, APR_06).encode(), t);
-    emit_script(&mut f, "report time before the previous report", &["Time"], sc, Some(EventError::TimeInvalid));
+    let _ = sc.report(
+        &report_msg(&id, &nym, &who, 2, t - 120, Status::Positive, 0, APR_06).encode(),
+        t,
+    );
+    emit_script(
+        &mut f,
+        "report time before the previous report",
+        &["Time"],
+        sc,
+        Some(EventError::TimeInvalid),
+    );
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     sc.end(APR_12_22H).unwrap();
-    let _ = sc.report(&report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, APR_12_22H + 1).encode(), APR_20_12H);
-    emit_script(&mut f, "infecting since after the event's end: not relevant", &["Time"], sc, Some(EventError::NotRelevant));
+    let _ = sc.report(
+        &report_msg(
+            &id,
+            &nym,
+            &who,
+            1,
+            APR_20_12H,
+            Status::Positive,
+            0,
+            APR_12_22H + 1,
+        )
+        .encode(),
+        APR_20_12H,
+    );
+    emit_script(
+        &mut f,
+        "infecting since after the event's end: not relevant",
+        &["Time"],
+        sc,
+        Some(EventError::NotRelevant),
+    );
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     sc.end(APR_12_22H).unwrap();
-    let _ = sc.report(&report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Negative, 0, APR_20_12H).encode(), APR_20_12H);
-    emit_script(&mut f, "a negative test after the end is relevant (no infecting-since check)", &["Time"], sc, None);
+    let _ = sc.report(
+        &report_msg(
+            &id,
+            &nym,
+            &who,
+            1,
+            APR_20_12H,
+            Status::Negative,
+            0,
+            APR_20_12H,
+        )
+        .encode(),
+        APR_20_12H,
+    );
+    emit_script(
+        &mut f,
+        "a negative test after the end is relevant (no infecting-since check)",
+        &["Time"],
+        sc,
+        None,
+    );
     for (comment, now, want) in [
-        ("last second of the grace period", APR_12_22H + GRACE - 1, None),
-        ("first second of the archive", APR_12_22H + GRACE, Some(EventError::Archived)),
-        ("after deletion", APR_12_22H + GRACE + ARCHIVE, Some(EventError::Deleted)),
+        (
+            "last second of the grace period",
+            APR_12_22H + GRACE - 1,
+            None,
+        ),
+        (
+            "first second of the archive",
+            APR_12_22H + GRACE,
+            Some(EventError::Archived),
+        ),
+        (
+            "after deletion",
+            APR_12_22H + GRACE + ARCHIVE,
+            Some(EventError::Deleted),
+        ),
     ] {
         let mut sc = fx.script();
         let nym = key(fx.join(&mut sc, t0));
         sc.end(APR_12_22H).unwrap();
-        let _ = sc.report(&report_msg(&id, &nym, &who, 1, now, Status::Positive, 0, APR_06).encode(), now);
+        let _ = sc.report(
+            &report_msg(&id, &nym, &who, 1, now, Status::Positive, 0, APR_06).encode(),
+            now,
+        );
         emit_script(&mut f, comment, &["Lifecycle"], sc, want);
     }
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
-    let _ = sc.report(&report_msg(&id, &key(fx.seed()), &who, 1, t0, Status::Positive, 0, APR_06).encode(), t0);
-    emit_script(&mut f, "pseudonym never checked in", &["Forged"], sc, Some(EventError::PseudonymUnknown));
+    let _ = sc.report(
+        &report_msg(
+            &id,
+            &key(fx.seed()),
+            &who,
+            1,
+            t0,
+            Status::Positive,
+            0,
+            APR_06,
+        )
+        .encode(),
+        t0,
+    );
+    emit_script(
+        &mut f,
+        "pseudonym never checked in",
+        &["Forged"],
+        sc,
+        Some(EventError::PseudonymUnknown),
+    );
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     let mut m = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
     m.identity_sig[3] ^= 1;
     let _ = sc.report(&m.encode(), t0);
-    emit_script(&mut f, "identity signature invalid", &["Forged"], sc, Some(EventError::BadIdentitySig));
+    emit_script(
+        &mut f,
+        "identity signature invalid",
+        &["Forged"],
+        sc,
+        Some(EventError::BadIdentitySig),
+    );
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
-    let _ = sc.report(&report_msg(&[1; 32], &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode(), t0);
-    emit_script(&mut f, "report signed for another event", &["Forged"], sc, Some(EventError::BadPseudonymSig));
+    let _ = sc.report(
+        &report_msg(&[1; 32], &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode(),
+        t0,
+    );
+    emit_script(
+        &mut f,
+        "report signed for another event",
+        &["Forged"],
+        sc,
+        Some(EventError::BadPseudonymSig),
+    );
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     let mut m = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
@@ -1010,12 +1851,22 @@ fn report_file() -> Value {
     let body = m.body();
     m.pseudonym_sig = nym.sign(labels::REPORT_PSEUDONYM, &[&id, &body]);
     let _ = sc.report(&m.encode(), t0);
-    emit_script(&mut f, "revealed identity is a small-order point", &["Forged"], sc, Some(EventError::BadKey));
+    emit_script(
+        &mut f,
+        "revealed identity is a small-order point",
+        &["Forged"],
+        sc,
+        Some(EventError::BadKey),
+    );
     // Decoding errors.
     let mut sc = fx.script();
     let nym = key(fx.join(&mut sc, t0));
     let good = report_msg(&id, &nym, &who, 1, t0, Status::HighRisk, 1, APR_06).encode();
-    let with = |i: usize, v: u8| { let mut b = good.clone(); b[i] = v; b };
+    let with = |i: usize, v: u8| {
+        let mut b = good.clone();
+        b[i] = v;
+        b
+    };
     let mut long_name = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
     long_name.name = "x".repeat(65);
     let mut bad_utf8 = good.clone();
@@ -1024,11 +1875,27 @@ fn report_file() -> Value {
         ("status code 5", with(77, 5), EventError::BadStatus),
         ("high risk with hops 0", with(78, 0), EventError::BadHops),
         ("high risk with hops 4", with(78, 4), EventError::BadHops),
-        ("positive with hops 1", { let mut b = with(77, 3); b[78] = 1; b }, EventError::BadHops),
+        (
+            "positive with hops 1",
+            {
+                let mut b = with(77, 3);
+                b[78] = 1;
+                b
+            },
+            EventError::BadHops,
+        ),
         ("name of 65 bytes", long_name.encode(), EventError::BadText),
         ("name not UTF-8", bad_utf8, EventError::BadText),
-        ("truncated", good[..good.len() - 1].to_vec(), EventError::Truncated),
-        ("trailing byte", [&good[..], &[0]].concat(), EventError::TrailingBytes),
+        (
+            "truncated",
+            good[..good.len() - 1].to_vec(),
+            EventError::Truncated,
+        ),
+        (
+            "trailing byte",
+            [&good[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
         ("report-ack tag", with(0, 0x25), EventError::UnknownTag),
     ] {
         let mut sc2 = fx.script();
@@ -1041,8 +1908,17 @@ fn report_file() -> Value {
 }
 
 fn lifecycle_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-machine", "spec/events.md#75-lifecycle-eventphase-eventphase", HEADER);
-    f.note("Lifecycle", "FUNCTIONALITY", "Phase boundaries: active, 14-day grace, 30-day archive, deletion.");
+    let mut f = FileBuilder::new(
+        "event",
+        "event-machine",
+        "spec/events.md#75-lifecycle-eventphase-eventphase",
+        HEADER,
+    );
+    f.note(
+        "Lifecycle",
+        "FUNCTIONALITY",
+        "Phase boundaries: active, 14-day grace, 30-day archive, deletion.",
+    );
     let fx = Fixture::new("event lifecycle");
     fx.group(&mut f);
     let end = APR_12_22H;
@@ -1051,19 +1927,41 @@ fn lifecycle_file() -> Value {
         sc.phase(t).unwrap();
     }
     sc.end(end).unwrap();
-    for t in [end, end + GRACE - 1, end + GRACE, end + GRACE + ARCHIVE - 1, end + GRACE + ARCHIVE] {
+    for t in [
+        end,
+        end + GRACE - 1,
+        end + GRACE,
+        end + GRACE + ARCHIVE - 1,
+        end + GRACE + ARCHIVE,
+    ] {
         sc.phase(t).unwrap();
     }
     emit_script(&mut f, "phases at every boundary", &["Lifecycle"], sc, None);
     let mut sc = fx.script();
-    for t in [fx.start + MAX_EVENT_DURATION - 1, fx.start + MAX_EVENT_DURATION, fx.start + MAX_EVENT_DURATION + GRACE] {
+    for t in [
+        fx.start + MAX_EVENT_DURATION - 1,
+        fx.start + MAX_EVENT_DURATION,
+        fx.start + MAX_EVENT_DURATION + GRACE,
+    ] {
         sc.phase(t).unwrap();
     }
-    emit_script(&mut f, "an event never ended ends 7 days after its start", &["Lifecycle"], sc, None);
+    emit_script(
+        &mut f,
+        "an event never ended ends 7 days after its start",
+        &["Lifecycle"],
+        sc,
+        None,
+    );
     let mut sc = fx.script();
     sc.end(end).unwrap();
     let _ = sc.end(end + 1);
-    emit_script(&mut f, "ending twice", &["Lifecycle"], sc, Some(EventError::Closed));
+    emit_script(
+        &mut f,
+        "ending twice",
+        &["Lifecycle"],
+        sc,
+        Some(EventError::Closed),
+    );
     f.finish()
 }
 
@@ -1071,16 +1969,28 @@ fn lifecycle_file() -> Value {
 // event-device (spec §8, §9)
 
 fn outs_json(out: &[(EventHandle, Vec<u8>)]) -> Value {
-    Value::Array(out.iter().map(|(h, m)| json!({"handle": h.0, "message": hex(m)})).collect())
+    Value::Array(
+        out.iter()
+            .map(|(h, m)| json!({"handle": h.0, "message": hex(m)}))
+            .collect(),
+    )
 }
 
-fn exec_device(d: &mut Device, step: &Map<String, Value>) -> Result<Result<Map<String, Value>, EventError>, String> {
+fn exec_device(
+    d: &mut Device,
+    step: &Map<String, Value>,
+) -> Result<Result<Map<String, Value>, EventError>, String> {
     let mut out = Map::new();
     let handle = || u32_field(step, "handle").map(|h| EventHandle(h as usize));
     let res = match str_field(step, "op")? {
         "checkIn" => {
-            let qr = contact_tracing::event::CheckInQr::from_bytes(&hex_field(step, "qr")?).map_err(|e| e.code().to_string())?;
-            let (h, m) = d.check_in(&qr, &SecretSeed::from_bytes(hex_array(step, "pseudonymSeed")?), u64_str_field(step, "now")?);
+            let qr = contact_tracing::event::CheckInQr::from_bytes(&hex_field(step, "qr")?)
+                .map_err(|e| e.code().to_string())?;
+            let (h, m) = d.check_in(
+                &qr,
+                &SecretSeed::from_bytes(hex_array(step, "pseudonymSeed")?),
+                u64_str_field(step, "now")?,
+            );
             out.insert("handle".into(), json!(h.0));
             out.insert("output".into(), json!(hex(m)));
             Ok(())
@@ -1089,15 +1999,25 @@ fn exec_device(d: &mut Device, step: &Map<String, Value>) -> Result<Result<Map<S
         "stats" => d.on_stats(handle()?, &hex_field(step, "message")?),
         "reportAck" => d.on_report_ack(handle()?, &hex_field(step, "message")?),
         "poll" => {
-            out.insert("outputs".into(), outs_json(&d.poll(u64_str_field(step, "now")?)));
+            out.insert(
+                "outputs".into(),
+                outs_json(&d.poll(u64_str_field(step, "now")?)),
+            );
             Ok(())
         }
         "evaluate" => {
-            out.insert("outputs".into(), outs_json(&d.evaluate(u64_str_field(step, "now")?)));
+            out.insert(
+                "outputs".into(),
+                outs_json(&d.evaluate(u64_str_field(step, "now")?)),
+            );
             Ok(())
         }
         "selfReport" => d
-            .self_report(cause_by_name(str_field(step, "cause")?)?, u64_str_field(step, "since")?, u64_str_field(step, "now")?)
+            .self_report(
+                cause_by_name(str_field(step, "cause")?)?,
+                u64_str_field(step, "since")?,
+                u64_str_field(step, "now")?,
+            )
             .map(|o| {
                 out.insert("outputs".into(), outs_json(&o));
             }),
@@ -1113,10 +2033,16 @@ fn exec_device(d: &mut Device, step: &Map<String, Value>) -> Result<Result<Map<S
 }
 
 fn check_device(g: &Group, t: &Test) -> Result<Verdict, String> {
-    let mut d = Device::new(&SecretSeed::from_bytes(hex_array(g, "identitySeed")?), str_field(g, "name")?, u64_str_field(g, "created")?)
-        .map_err(|e| e.code().to_string())?;
+    let mut d = Device::new(
+        &SecretSeed::from_bytes(hex_array(g, "identitySeed")?),
+        str_field(g, "name")?,
+        u64_str_field(g, "created")?,
+    )
+    .map_err(|e| e.code().to_string())?;
     expect_hex(g, "identity", d.identity())?;
-    let steps = field(t, "steps")?.as_array().ok_or("`steps` is not a list")?;
+    let steps = field(t, "steps")?
+        .as_array()
+        .ok_or("`steps` is not a list")?;
     replay(steps, &mut d, exec_device)
 }
 
@@ -1146,45 +2072,101 @@ impl DevScript {
 }
 
 fn outputs(m: &Map<String, Value>) -> Vec<(usize, Vec<u8>)> {
-    m["outputs"].as_array().unwrap().iter().map(|o| (o["handle"].as_u64().unwrap() as usize, ::hex::decode(o["message"].as_str().unwrap()).unwrap())).collect()
+    m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["handle"].as_u64().unwrap() as usize,
+                ::hex::decode(o["message"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect()
 }
 
 fn device_file() -> Value {
-    let mut f = FileBuilder::new("event", "event-device", "spec/events.md#9-high-risk-inference-and-the-cascade", HEADER);
-    f.note("Cascade", "BASIC", "Inference and push, replaying messages from real events.");
-    f.note("Forged", "AUTH_BYPASS", "An ack or stats not signed by the event, or for another event or pseudonym.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "Structurally malformed message.");
+    let mut f = FileBuilder::new(
+        "event",
+        "event-device",
+        "spec/events.md#9-high-risk-inference-and-the-cascade",
+        HEADER,
+    );
+    f.note(
+        "Cascade",
+        "BASIC",
+        "Inference and push, replaying messages from real events.",
+    );
+    f.note(
+        "Forged",
+        "AUTH_BYPASS",
+        "An ack or stats not signed by the event, or for another event or pseudonym.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "Structurally malformed message.",
+    );
     let mut r = rng("event device");
     let id_seed = seed32(&mut r);
     let created = APR_06 - 30 * DAY;
-    let new_dev = || DevScript { d: Device::new(&SecretSeed::from_bytes(id_seed), "Eve", created).unwrap(), steps: Vec::new() };
+    let new_dev = || DevScript {
+        d: Device::new(&SecretSeed::from_bytes(id_seed), "Eve", created).unwrap(),
+        steps: Vec::new(),
+    };
     f.group("event-device", json!({"identitySeed": hex(id_seed), "name": "Eve", "created": s(created), "identity": hex(new_dev().d.identity())}));
     // Two events: Barbecue (exposing, with a positive reporter) and Theater (receives the push).
     let bbq_start = APR_12_16H;
     let th_start = APR_12_16H + 3 * DAY + 3 * 3600;
-    let mk = |r: &mut ChaCha20Rng, start: u64| Event::new(&SecretSeed::from_bytes(seed32(r)), &SecretSeed::from_bytes(seed32(r)), start);
+    let mk = |r: &mut ChaCha20Rng, start: u64| {
+        Event::new(
+            &SecretSeed::from_bytes(seed32(r)),
+            &SecretSeed::from_bytes(seed32(r)),
+            start,
+        )
+    };
     let mut bbq = mk(&mut r, bbq_start);
     let mut th = mk(&mut r, th_start);
     let alice = key(seed32(&mut r));
     let alice_nym = SecretSeed::from_bytes(seed32(&mut r));
-    let qr = bbq.issue_credential(SecretSeed::from_bytes(seed32(&mut r)), bbq_start).unwrap();
-    bbq.check_in(&qr.check_in(&alice_nym).encode(), bbq_start).unwrap();
+    let qr = bbq
+        .issue_credential(SecretSeed::from_bytes(seed32(&mut r)), bbq_start)
+        .unwrap();
+    bbq.check_in(&qr.check_in(&alice_nym).encode(), bbq_start)
+        .unwrap();
     let mut ds = new_dev();
     let mut handles = Vec::new();
     for (ev, start) in [(&mut bbq, bbq_start), (&mut th, th_start)] {
         let cred = seed32(&mut r);
         let nym = seed32(&mut r);
-        let qr = ev.issue_credential(SecretSeed::from_bytes(cred), start).unwrap();
+        let qr = ev
+            .issue_credential(SecretSeed::from_bytes(cred), start)
+            .unwrap();
         let out = ds.step(json!({"op": "checkIn", "qr": hex(qr.to_bytes()), "pseudonymSeed": hex(nym), "now": s(start)})).unwrap();
         let h = out["handle"].as_u64().unwrap();
-        let ack = ev.check_in(&::hex::decode(out["output"].as_str().unwrap()).unwrap(), start).unwrap();
-        ds.step(json!({"op": "checkInAck", "handle": h, "message": hex(ack)})).unwrap();
+        let ack = ev
+            .check_in(
+                &::hex::decode(out["output"].as_str().unwrap()).unwrap(),
+                start,
+            )
+            .unwrap();
+        ds.step(json!({"op": "checkInAck", "handle": h, "message": hex(ack)}))
+            .unwrap();
         handles.push(h);
     }
     bbq.end(APR_12_22H).unwrap();
     th.end(th_start + 3 * 3600).unwrap();
     let now = APR_20_12H;
-    let body = report_msg(&bbq.id(), &key(*alice_nym.as_bytes()), &alice, 1, now, Status::Positive, 0, APR_06);
+    let body = report_msg(
+        &bbq.id(),
+        &key(*alice_nym.as_bytes()),
+        &alice,
+        1,
+        now,
+        Status::Positive,
+        0,
+        APR_06,
+    );
     bbq.report(&body.encode(), now).unwrap();
     let polled = ds.step(json!({"op": "poll", "now": s(now)})).unwrap();
     let mut stats_msgs = Vec::new();
@@ -1192,21 +2174,32 @@ fn device_file() -> Value {
         let ev = if h == 0 { &bbq } else { &th };
         let st = ev.stats(&req, now).unwrap();
         stats_msgs.push(st.clone());
-        ds.step(json!({"op": "stats", "handle": h, "message": hex(st)})).unwrap();
+        ds.step(json!({"op": "stats", "handle": h, "message": hex(st)}))
+            .unwrap();
     }
     let ev_out = ds.step(json!({"op": "evaluate", "now": s(now)})).unwrap();
     let pushes = outputs(&ev_out);
     assert_eq!(pushes.len(), 1, "pushed to the Theater only");
     let acc = th.report(&pushes[0].1, now).unwrap();
-    ds.step(json!({"op": "reportAck", "handle": pushes[0].0, "message": hex(&acc.ack)})).unwrap();
+    ds.step(json!({"op": "reportAck", "handle": pushes[0].0, "message": hex(&acc.ack)}))
+        .unwrap();
     assert_eq!(ds.d.status().status, Status::HighRisk);
     let good_steps = ds.steps.clone();
     let snapshot = ds.d.clone();
     emit_dev(&mut f, "seed figure from Eve's device: Barbecue stats show a positive, Eve becomes High Risk (hop 1, since the Barbecue's start) and pushes to the Theater only", &["Cascade"], ds, None);
     // Positive test later: pushed to both events (Barbecue now too: not exposing any more).
-    let mut ds = DevScript { d: snapshot.clone(), steps: good_steps.clone() };
+    let mut ds = DevScript {
+        d: snapshot.clone(),
+        steps: good_steps.clone(),
+    };
     ds.step(json!({"op": "selfReport", "cause": "test_positive", "since": s(bbq_start), "now": s(now + 3600)})).unwrap();
-    emit_dev(&mut f, "Eve tests positive: reports go to both events", &["Cascade"], ds, None);
+    emit_dev(
+        &mut f,
+        "Eve tests positive: reports go to both events",
+        &["Cascade"],
+        ds,
+        None,
+    );
     // Forged / wrong messages.
     let stats_bbq = stats_msgs[0].clone();
     let mut bad_sig = stats_bbq.clone();
@@ -1215,33 +2208,92 @@ fn device_file() -> Value {
     let mut ack_bad = ack_th.clone();
     ack_bad[40] ^= 1;
     let cases: Vec<(&str, &[&str], Value, EventError)> = vec![
-        ("stats with a flipped counter bit (signature no longer valid)", &["Forged"], json!({"op": "stats", "handle": 0, "message": hex(&bad_sig)}), EventError::BadEventSig),
-        ("stats of the Barbecue delivered as the Theater's", &["Forged"], json!({"op": "stats", "handle": 1, "message": hex(&stats_bbq)}), EventError::WrongEvent),
-        ("stats for an event the device never attended", &["Forged"], json!({"op": "stats", "handle": 7, "message": hex(&stats_bbq)}), EventError::WrongEvent),
-        ("report ack with a flipped status bit", &["Forged"], json!({"op": "reportAck", "handle": 1, "message": hex(&ack_bad)}), EventError::BadEventSig),
-        ("report ack replayed (nothing pending)", &["Forged"], json!({"op": "reportAck", "handle": 1, "message": hex(&ack_th)}), EventError::WrongPseudonym),
-        ("stats truncated", &["Malformed"], json!({"op": "stats", "handle": 0, "message": hex(&stats_bbq[..148])}), EventError::Truncated),
+        (
+            "stats with a flipped counter bit (signature no longer valid)",
+            &["Forged"],
+            json!({"op": "stats", "handle": 0, "message": hex(&bad_sig)}),
+            EventError::BadEventSig,
+        ),
+        (
+            "stats of the Barbecue delivered as the Theater's",
+            &["Forged"],
+            json!({"op": "stats", "handle": 1, "message": hex(&stats_bbq)}),
+            EventError::WrongEvent,
+        ),
+        (
+            "stats for an event the device never attended",
+            &["Forged"],
+            json!({"op": "stats", "handle": 7, "message": hex(&stats_bbq)}),
+            EventError::WrongEvent,
+        ),
+        (
+            "report ack with a flipped status bit",
+            &["Forged"],
+            json!({"op": "reportAck", "handle": 1, "message": hex(&ack_bad)}),
+            EventError::BadEventSig,
+        ),
+        (
+            "report ack replayed (nothing pending)",
+            &["Forged"],
+            json!({"op": "reportAck", "handle": 1, "message": hex(&ack_th)}),
+            EventError::WrongPseudonym,
+        ),
+        (
+            "stats truncated",
+            &["Malformed"],
+            json!({"op": "stats", "handle": 0, "message": hex(&stats_bbq[..148])}),
+            EventError::Truncated,
+        ),
     ];
     for (comment, flags, step, want) in cases {
-        let mut ds = DevScript { d: snapshot.clone(), steps: good_steps.clone() };
+        let mut ds = DevScript {
+            d: snapshot.clone(),
+            steps: good_steps.clone(),
+        };
         let _ = ds.step(step);
         emit_dev(&mut f, comment, flags, ds, Some(want));
     }
     // A check-in ack for another pseudonym.
     let mut ds = new_dev();
     let mut ev = mk(&mut r, bbq_start);
-    let qr = ev.issue_credential(SecretSeed::from_bytes(seed32(&mut r)), bbq_start).unwrap();
-    let qr2 = ev.issue_credential(SecretSeed::from_bytes(seed32(&mut r)), bbq_start).unwrap();
-    let other = ev.check_in(&qr2.check_in(&SecretSeed::from_bytes(seed32(&mut r))).encode(), bbq_start).unwrap();
+    let qr = ev
+        .issue_credential(SecretSeed::from_bytes(seed32(&mut r)), bbq_start)
+        .unwrap();
+    let qr2 = ev
+        .issue_credential(SecretSeed::from_bytes(seed32(&mut r)), bbq_start)
+        .unwrap();
+    let other = ev
+        .check_in(
+            &qr2.check_in(&SecretSeed::from_bytes(seed32(&mut r)))
+                .encode(),
+            bbq_start,
+        )
+        .unwrap();
     ds.step(json!({"op": "checkIn", "qr": hex(qr.to_bytes()), "pseudonymSeed": hex(seed32(&mut r)), "now": s(bbq_start)})).unwrap();
     let _ = ds.step(json!({"op": "checkInAck", "handle": 0, "message": hex(other)}));
-    emit_dev(&mut f, "check-in ack for another pseudonym", &["Forged"], ds, Some(EventError::WrongPseudonym));
+    emit_dev(
+        &mut f,
+        "check-in ack for another pseudonym",
+        &["Forged"],
+        ds,
+        Some(EventError::WrongPseudonym),
+    );
     f.finish()
 }
 
-fn emit_dev(f: &mut FileBuilder, comment: &str, flags: &[&str], ds: DevScript, want: Option<EventError>) {
+fn emit_dev(
+    f: &mut FileBuilder,
+    comment: &str,
+    flags: &[&str],
+    ds: DevScript,
+    want: Option<EventError>,
+) {
     let last = ds.steps.last().expect("a step");
-    assert_eq!(last.get("error").and_then(Value::as_str), want.map(|e| e.code()), "device script `{comment}`");
+    assert_eq!(
+        last.get("error").and_then(Value::as_str),
+        want.map(|e| e.code()),
+        "device script `{comment}`"
+    );
     let fields = json!({"steps": ds.steps});
     match want {
         None => f.valid(comment, flags, fields),
@@ -1255,17 +2307,31 @@ fn emit_dev(f: &mut FileBuilder, comment: &str, flags: &[&str], ds: DevScript, w
 fn corpus() -> Vec<(String, String, Vec<u8>)> {
     let mut out = Vec::new();
     for (path, file) in generate() {
-        let stem = path.trim_start_matches("event/").trim_end_matches("_test.json").to_string();
+        let stem = path
+            .trim_start_matches("event/")
+            .trim_end_matches("_test.json")
+            .to_string();
         for group in file["testGroups"].as_array().into_iter().flatten() {
             for t in group["tests"].as_array().into_iter().flatten() {
                 let id = t["tcId"].as_u64().unwrap_or(0);
                 let mut msgs: Vec<Vec<u8>> = Vec::new();
-                for k in ["helloToInitiator", "helloInitiator", "helloJoiner", "confirmJoiner", "message"] {
+                for k in [
+                    "helloToInitiator",
+                    "helloInitiator",
+                    "helloJoiner",
+                    "confirmJoiner",
+                    "message",
+                ] {
                     if let Some(v) = t.get(k).and_then(Value::as_str) {
                         msgs.push(::hex::decode(v).unwrap_or_default());
                     }
                 }
-                for st in t.get("steps").and_then(Value::as_array).into_iter().flatten() {
+                for st in t
+                    .get("steps")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     for k in ["message", "ack", "stats", "output"] {
                         if let Some(v) = st.get(k).and_then(Value::as_str) {
                             msgs.push(::hex::decode(v).unwrap_or_default());
@@ -1276,13 +2342,29 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
                     if m.is_empty() {
                         continue;
                     }
-                    out.push(("event_decode".to_string(), format!("v-{stem}-{id:03}-{i}"), m));
+                    out.push((
+                        "event_decode".to_string(),
+                        format!("v-{stem}-{id:03}-{i}"),
+                        m,
+                    ));
                 }
             }
         }
     }
+    // event_ops: hand-written operation sequences (issue, check in, report, end, time, stats).
+    let ops: [&[u8]; 3] = [
+        &[0, 1, 0, 0, 1, 1, 2, 0, 3, 2, 3, 1, 2, 2, 128, 0],
+        &[
+            0, 1, 0, 0, 1, 1, 2, 0, 4, 0, 0, 0, 5, 20, 0, 0, 3, 2, 3, 1, 5, 60, 0, 0, 3, 2, 4, 2,
+        ],
+        &[
+            0, 3, 0, 0, 1, 3, 3, 0, 1, 3, 4, 0, 3, 3, 1, 2, 3, 3, 0, 1, 6, 8, 0, 0, 0x20, 1, 2, 3,
+        ],
+    ];
+    for (i, o) in ops.iter().enumerate() {
+        out.push(("event_ops".to_string(), format!("seed-{i}"), o.to_vec()));
+    }
     out.sort();
-    out.dedup_by(|a, b| a.2 == b.2);
+    out.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
     out
 }
-

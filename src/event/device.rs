@@ -121,7 +121,13 @@ impl Device {
         if ack.pseudonym != pseudonym {
             return Err(EventError::WrongPseudonym);
         }
-        verify(&e.event, labels::CHECKIN_ACK, &[&e.event, &pseudonym, &ack.start.to_be_bytes()], &ack.sig, EventError::BadEventSig)?;
+        verify(
+            &e.event,
+            labels::CHECKIN_ACK,
+            &[&e.event, &pseudonym, &ack.start.to_be_bytes()],
+            &ack.sig,
+            EventError::BadEventSig,
+        )?;
         if let Some(e) = self.events.get_mut(h.0) {
             e.start = Some(ack.start);
         }
@@ -143,7 +149,10 @@ impl Device {
                 let req = StatsRequest {
                     pseudonym,
                     time: now,
-                    sig: e.pseudonym.sign(labels::STATS_REQUEST, &[&e.event, &pseudonym, &now.to_be_bytes()]),
+                    sig: e.pseudonym.sign(
+                        labels::STATS_REQUEST,
+                        &[&e.event, &pseudonym, &now.to_be_bytes()],
+                    ),
                 };
                 (EventHandle(i), req.encode())
             })
@@ -157,7 +166,13 @@ impl Device {
         if stats.event != e.event {
             return Err(EventError::WrongEvent);
         }
-        verify(&e.event, labels::STATS_RESPONSE, &[&stats.body()], &stats.sig, EventError::BadEventSig)?;
+        verify(
+            &e.event,
+            labels::STATS_RESPONSE,
+            &[&stats.body()],
+            &stats.sig,
+            EventError::BadEventSig,
+        )?;
         if let Some(e) = self.events.get_mut(h.0) {
             e.start = Some(stats.start);
             e.end = (stats.end != 0).then_some(stats.end);
@@ -171,10 +186,18 @@ impl Device {
         let ack = ReportAck::decode(bytes)?;
         let e = self.get(h)?;
         let body = ack.body();
-        verify(&e.event, labels::REPORT_ACK, &[&e.event, &body], &ack.sig, EventError::BadEventSig)?;
+        verify(
+            &e.event,
+            labels::REPORT_ACK,
+            &[&e.event, &body],
+            &ack.sig,
+            EventError::BadEventSig,
+        )?;
         match e.pending {
             Some((counter, status, hops))
-                if ack.pseudonym == e.pseudonym.public() && ack.counter == counter && ack.status == status =>
+                if ack.pseudonym == e.pseudonym.public()
+                    && ack.counter == counter
+                    && ack.status == status =>
             {
                 if let Some(e) = self.events.get_mut(h.0) {
                     e.accepted = (status, hops);
@@ -195,7 +218,11 @@ impl Device {
         }
         let (own, own_hops) = e.accepted;
         let own_sp = u32::from(matches!(own, Status::Suspected | Status::Positive));
-        if c.suspected.saturating_add(c.positive).saturating_sub(own_sp) > 0 {
+        if c.suspected
+            .saturating_add(c.positive)
+            .saturating_sub(own_sp)
+            > 0
+        {
             return Some(1);
         }
         (1..MAX_HOPS).find_map(|h| {
@@ -237,7 +264,12 @@ impl Device {
             })
             .min();
         match best {
-            Some((hop, start, _, i)) if self.status.apply(Cause::Event, start.min(now), hop, now).is_ok() => {
+            Some((hop, start, _, i))
+                if self
+                    .status
+                    .apply(Cause::Event, start.min(now), hop, now)
+                    .is_ok() =>
+            {
                 self.exposing = Some(i);
                 self.push(now)
             }
@@ -247,8 +279,16 @@ impl Device {
 
     /// A user transition (Report, TestPositive, TestNegative) with its `since`; returns the
     /// Reports to send (`spec/events.md §9.3`).
-    pub fn self_report(&mut self, cause: Cause, since: u64, now: u64) -> Result<Vec<Outgoing>, EventError> {
-        if !matches!(cause, Cause::Report | Cause::TestPositive | Cause::TestNegative) {
+    pub fn self_report(
+        &mut self,
+        cause: Cause,
+        since: u64,
+        now: u64,
+    ) -> Result<Vec<Outgoing>, EventError> {
+        if !matches!(
+            cause,
+            Cause::Report | Cause::TestPositive | Cause::TestNegative
+        ) {
             return Err(EventError::TransitionRefused);
         }
         self.status.apply(cause, since, 0, now)?;
@@ -273,7 +313,9 @@ impl Device {
             } else if e.counter == 0 {
                 continue;
             }
-            let Some(cause) = Cause::of_edge(e.reported, s.status) else { continue };
+            let Some(cause) = Cause::of_edge(e.reported, s.status) else {
+                continue;
+            };
             let time = now.max(e.checked_in_at).max(e.reported_entered);
             if transition_at(e.reported, cause, e.reported_entered, time).is_err() {
                 continue;
@@ -292,8 +334,12 @@ impl Device {
                 identity_sig: [0; 64],
             };
             let body = r.body();
-            r.pseudonym_sig = e.pseudonym.sign(labels::REPORT_PSEUDONYM, &[&e.event, &body]);
-            r.identity_sig = self.identity.sign(labels::REPORT_IDENTITY, &[&e.event, &body]);
+            r.pseudonym_sig = e
+                .pseudonym
+                .sign(labels::REPORT_PSEUDONYM, &[&e.event, &body]);
+            r.identity_sig = self
+                .identity
+                .sign(labels::REPORT_IDENTITY, &[&e.event, &body]);
             e.counter = r.counter;
             e.reported = s.status;
             e.reported_entered = time;

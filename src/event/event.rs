@@ -49,9 +49,17 @@ impl CheckInQr {
     }
 
     /// `T = event || address || credential_pub || pseudonym` (`spec/events.md §7.2`).
-    pub fn transcript(event: &[u8; 32], address: &[u8; 32], credential: &[u8; 32], pseudonym: &[u8; 32]) -> [u8; 128] {
+    pub fn transcript(
+        event: &[u8; 32],
+        address: &[u8; 32],
+        credential: &[u8; 32],
+        pseudonym: &[u8; 32],
+    ) -> [u8; 128] {
         let mut t = [0u8; 128];
-        for (chunk, part) in t.chunks_exact_mut(32).zip([event, address, credential, pseudonym]) {
+        for (chunk, part) in t
+            .chunks_exact_mut(32)
+            .zip([event, address, credential, pseudonym])
+        {
             chunk.copy_from_slice(part);
         }
         t
@@ -140,12 +148,19 @@ fn bump(counts: &mut Counts, status: Status, hops: u8, up: bool) {
         Status::Negative => &mut counts.negative,
         Status::Suspected => &mut counts.suspected,
         Status::Positive => &mut counts.positive,
-        Status::HighRisk => match counts.high_risk.get_mut(usize::from(hops.saturating_sub(1))) {
+        Status::HighRisk => match counts
+            .high_risk
+            .get_mut(usize::from(hops.saturating_sub(1)))
+        {
             Some(s) => s,
             None => return,
         },
     };
-    *slot = if up { slot.saturating_add(1) } else { slot.saturating_sub(1) };
+    *slot = if up {
+        slot.saturating_add(1)
+    } else {
+        slot.saturating_sub(1)
+    };
 }
 
 impl Event {
@@ -223,7 +238,11 @@ impl Event {
     }
 
     /// Issues a check-in QR with the single-use credential `credential` (`spec/events.md §7.1`).
-    pub fn issue_credential(&mut self, credential: SecretSeed, now: u64) -> Result<CheckInQr, EventError> {
+    pub fn issue_credential(
+        &mut self,
+        credential: SecretSeed,
+        now: u64,
+    ) -> Result<CheckInQr, EventError> {
         if self.phase(now) != Phase::Active {
             return Err(EventError::Closed);
         }
@@ -251,11 +270,23 @@ impl Event {
             return Err(EventError::CheckInUnknown);
         }
         let t = CheckInQr::transcript(&self.id(), &self.address, &msg.credential, &msg.pseudonym);
-        verify(&msg.credential, labels::CHECKIN_CREDENTIAL, &[&t], &msg.credential_sig, EventError::BadCredentialSig)?;
+        verify(
+            &msg.credential,
+            labels::CHECKIN_CREDENTIAL,
+            &[&t],
+            &msg.credential_sig,
+            EventError::BadCredentialSig,
+        )?;
         // Step 5: burn, whatever happens next.
         self.issued.remove(&msg.credential);
         self.burned.insert(msg.credential);
-        verify(&msg.pseudonym, labels::CHECKIN_PSEUDONYM, &[&t], &msg.pseudonym_sig, EventError::BadPseudonymSig)?;
+        verify(
+            &msg.pseudonym,
+            labels::CHECKIN_PSEUDONYM,
+            &[&t],
+            &msg.pseudonym_sig,
+            EventError::BadPseudonymSig,
+        )?;
         if self.participants.contains_key(&msg.pseudonym) {
             return Err(EventError::PseudonymExists);
         }
@@ -276,7 +307,9 @@ impl Event {
         let ack = CheckInAck {
             pseudonym: msg.pseudonym,
             start: self.start,
-            sig: self.key.sign(labels::CHECKIN_ACK, &[&self.id(), &msg.pseudonym, &start]),
+            sig: self
+                .key
+                .sign(labels::CHECKIN_ACK, &[&self.id(), &msg.pseudonym, &start]),
         };
         Ok(ack.encode())
     }
@@ -327,10 +360,25 @@ impl Event {
         }
         let id = self.id();
         let end = self.end_at(now).unwrap_or(now);
-        let p = self.participants.get(&r.pseudonym).ok_or(EventError::PseudonymUnknown)?;
+        let p = self
+            .participants
+            .get(&r.pseudonym)
+            .ok_or(EventError::PseudonymUnknown)?;
         let body = r.body();
-        verify(&r.pseudonym, labels::REPORT_PSEUDONYM, &[&id, &body], &r.pseudonym_sig, EventError::BadPseudonymSig)?;
-        verify(&r.identity, labels::REPORT_IDENTITY, &[&id, &body], &r.identity_sig, EventError::BadIdentitySig)?;
+        verify(
+            &r.pseudonym,
+            labels::REPORT_PSEUDONYM,
+            &[&id, &body],
+            &r.pseudonym_sig,
+            EventError::BadPseudonymSig,
+        )?;
+        verify(
+            &r.identity,
+            labels::REPORT_IDENTITY,
+            &[&id, &body],
+            &r.identity_sig,
+            EventError::BadIdentitySig,
+        )?;
         if p.identity.is_some_and(|known| known != r.identity) {
             return Err(EventError::IdentitySwap);
         }

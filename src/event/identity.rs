@@ -142,9 +142,24 @@ mod tests {
         let k = IdentityKey::from_seed(&SecretSeed::from_bytes([1; 32]));
         let sig = k.sign(labels::REPORT_ACK, &[b"ab", b"c"]);
         let pk = k.public();
-        assert_eq!(verify(&pk, labels::REPORT_ACK, &[b"abc"], &sig, EventError::BadEventSig), Ok(()));
         assert_eq!(
-            verify(&pk, labels::CHECKIN_ACK, &[b"abc"], &sig, EventError::BadEventSig),
+            verify(
+                &pk,
+                labels::REPORT_ACK,
+                &[b"abc"],
+                &sig,
+                EventError::BadEventSig
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verify(
+                &pk,
+                labels::CHECKIN_ACK,
+                &[b"abc"],
+                &sig,
+                EventError::BadEventSig
+            ),
             Err(EventError::BadEventSig)
         );
         // identity point (small order) is refused as a key

@@ -449,7 +449,11 @@ impl Report {
         // Lengths are bounded by construction (checked by `check_text`).
         v.push(u8::try_from(self.name.len()).unwrap_or(u8::MAX));
         v.extend_from_slice(self.name.as_bytes());
-        v.extend_from_slice(&u16::try_from(self.message.len()).unwrap_or(u16::MAX).to_be_bytes());
+        v.extend_from_slice(
+            &u16::try_from(self.message.len())
+                .unwrap_or(u16::MAX)
+                .to_be_bytes(),
+        );
         v.extend_from_slice(self.message.as_bytes());
         v
     }

@@ -88,7 +88,10 @@ impl PairingQr {
 
     /// `k_pair` (`spec/events.md §5.2`).
     pub fn pairing_key(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(hmac(self.secret.as_bytes(), &[labels::PAIRING_KEY.bytes, &self.rendezvous]))
+        Zeroizing::new(hmac(
+            self.secret.as_bytes(),
+            &[labels::PAIRING_KEY.bytes, &self.rendezvous],
+        ))
     }
 
     /// `h_qr` (`spec/events.md §5.2`).
@@ -137,13 +140,21 @@ impl core::fmt::Debug for Pairing {
 
 impl Pairing {
     /// Starts a pairing run and returns it with this side's PairingHello bytes.
-    pub fn start(role: Role, qr: &PairingQr, identity: &IdentityKey, address: [u8; 32]) -> (Self, Vec<u8>) {
+    pub fn start(
+        role: Role,
+        qr: &PairingQr,
+        identity: &IdentityKey,
+        address: [u8; 32],
+    ) -> (Self, Vec<u8>) {
         let k_pair = qr.pairing_key();
         let h_qr = qr.transcript_hash();
         let id = identity.public();
         let r = [role as u8];
         let sig = identity.sign(labels::PAIRING_HELLO, &[&h_qr, &r, &id, &address]);
-        let mac = hmac(k_pair.as_slice(), &[labels::PAIRING_MAC.bytes, &r, &id, &address, &sig]);
+        let mac = hmac(
+            k_pair.as_slice(),
+            &[labels::PAIRING_MAC.bytes, &r, &id, &address, &sig],
+        );
         let hello = PairingHello {
             role: role as u8,
             identity: id,
@@ -187,15 +198,34 @@ impl Pairing {
             return Err(EventError::PairingRole);
         }
         let r = [h.role];
-        hmac_verify(self.k_pair.as_slice(), &[labels::PAIRING_MAC.bytes, &r, &h.identity, &h.address, &h.sig], &h.mac)?;
-        verify(&h.identity, labels::PAIRING_HELLO, &[&self.h_qr, &r, &h.identity, &h.address], &h.sig, EventError::BadIdentitySig)?;
+        hmac_verify(
+            self.k_pair.as_slice(),
+            &[
+                labels::PAIRING_MAC.bytes,
+                &r,
+                &h.identity,
+                &h.address,
+                &h.sig,
+            ],
+            &h.mac,
+        )?;
+        verify(
+            &h.identity,
+            labels::PAIRING_HELLO,
+            &[&self.h_qr, &r, &h.identity, &h.address],
+            &h.sig,
+            EventError::BadIdentitySig,
+        )?;
         if h.identity == self.identity {
             return Err(EventError::PairingSelf);
         }
         self.peer_hello = Some((h, bytes.to_vec()));
         let t = self.transcript()?;
         let role = [self.role as u8];
-        let confirm = hmac(self.k_pair.as_slice(), &[labels::PAIRING_CONFIRM.bytes, &role, &t]);
+        let confirm = hmac(
+            self.k_pair.as_slice(),
+            &[labels::PAIRING_CONFIRM.bytes, &role, &t],
+        );
         Ok(PairingConfirm {
             role: self.role as u8,
             confirm,
@@ -211,7 +241,11 @@ impl Pairing {
         if c.role == self.role as u8 {
             return Err(EventError::PairingRole);
         }
-        hmac_verify(self.k_pair.as_slice(), &[labels::PAIRING_CONFIRM.bytes, &[c.role], &t], &c.confirm)?;
+        hmac_verify(
+            self.k_pair.as_slice(),
+            &[labels::PAIRING_CONFIRM.bytes, &[c.role], &t],
+            &c.confirm,
+        )?;
         let sas_mac = hmac(self.k_pair.as_slice(), &[labels::PAIRING_SAS.bytes, &t]);
         let sas = u32::from_be_bytes([sas_mac[0], sas_mac[1], sas_mac[2], sas_mac[3]]) % 1_000_000;
         let (h, _) = self.peer_hello.ok_or(EventError::PairingState)?;
@@ -300,12 +334,25 @@ impl ContactBook {
         if m.since > m.time || m.time > now.saturating_add(MAX_SKEW) {
             return Err(EventError::TimeInvalid);
         }
-        let last = self.contacts.get(&m.identity).ok_or(EventError::ContactUnknown)?.last_seq;
-        verify(&m.identity, labels::CONTACT_UPDATE, &[&self.own, &m.body()], &m.sig, EventError::BadIdentitySig)?;
+        let last = self
+            .contacts
+            .get(&m.identity)
+            .ok_or(EventError::ContactUnknown)?
+            .last_seq;
+        verify(
+            &m.identity,
+            labels::CONTACT_UPDATE,
+            &[&self.own, &m.body()],
+            &m.sig,
+            EventError::BadIdentitySig,
+        )?;
         if m.seq <= last {
             return Err(EventError::Replay);
         }
-        let c = self.contacts.get_mut(&m.identity).ok_or(EventError::ContactUnknown)?;
+        let c = self
+            .contacts
+            .get_mut(&m.identity)
+            .ok_or(EventError::ContactUnknown)?;
         c.last_seq = m.seq;
         c.address = m.address;
         c.status = Some((m.status, m.hops, m.since));
@@ -319,7 +366,10 @@ mod tests {
 
     #[test]
     fn pairing_round_trip_and_update() {
-        let qr = PairingQr { secret: SecretSeed::from_bytes([9; 32]), rendezvous: [8; 32] };
+        let qr = PairingQr {
+            secret: SecretSeed::from_bytes([9; 32]),
+            rendezvous: [8; 32],
+        };
         let alice = IdentityKey::from_seed(&SecretSeed::from_bytes([1; 32]));
         let bob = IdentityKey::from_seed(&SecretSeed::from_bytes([2; 32]));
         let scanned = PairingQr::from_bytes(qr.to_bytes().as_slice()).unwrap();
@@ -333,13 +383,23 @@ mod tests {
         assert_eq!(bob_contact.identity, bob.public());
         assert_eq!(alice_contact.address, [3; 32]);
         // A hello with a wrong QR secret fails the MAC.
-        let other = PairingQr { secret: SecretSeed::from_bytes([7; 32]), rendezvous: [8; 32] };
+        let other = PairingQr {
+            secret: SecretSeed::from_bytes([7; 32]),
+            rendezvous: [8; 32],
+        };
         let (mut c, _) = Pairing::start(Role::Initiator, &other, &alice, [3; 32]);
         assert_eq!(c.receive_hello(&hb), Err(EventError::BadMac));
         // Status updates are ordered and bound to the recipient.
         let mut book = ContactBook::new(alice.public());
         book.trust(bob_contact);
-        let up = ContactUpdate { seq: 1, time: 100, status: Status::Suspected, hops: 0, since: 50, address: [5; 32] };
+        let up = ContactUpdate {
+            seq: 1,
+            time: 100,
+            status: Status::Suspected,
+            hops: 0,
+            since: 50,
+            address: [5; 32],
+        };
         let bytes = up.sign(&bob, &alice.public());
         assert_eq!(book.receive(&bytes, 100).unwrap().address, [5; 32]);
         assert_eq!(book.receive(&bytes, 100), Err(EventError::Replay));

@@ -42,7 +42,10 @@ impl Status {
 
     /// HighRisk, Suspected and Positive.
     pub fn is_infectious(self) -> bool {
-        matches!(self, Status::HighRisk | Status::Suspected | Status::Positive)
+        matches!(
+            self,
+            Status::HighRisk | Status::Suspected | Status::Positive
+        )
     }
 
     /// Checks `hops` against this status (`spec/events.md §6.3`, `EVENT_BAD_HOPS`).
@@ -136,9 +139,13 @@ pub fn transition(from: Status, cause: Cause) -> Result<Status, EventError> {
     use Status as S;
     let allowed = matches!(
         (from, cause),
-        (S::Unknown, C::Event | C::Report | C::TestPositive | C::TestNegative)
-            | (S::HighRisk, C::FalseAlarm | C::Report | C::TestPositive | C::TestNegative)
-            | (S::Suspected, C::Time | C::TestPositive | C::TestNegative)
+        (
+            S::Unknown,
+            C::Event | C::Report | C::TestPositive | C::TestNegative
+        ) | (
+            S::HighRisk,
+            C::FalseAlarm | C::Report | C::TestPositive | C::TestNegative
+        ) | (S::Suspected, C::Time | C::TestPositive | C::TestNegative)
             | (S::Positive, C::TestNegative)
             | (S::Negative, C::Time | C::Report | C::TestPositive)
     );
@@ -200,7 +207,13 @@ impl StatusState {
     }
 
     /// Applies `cause` at `now` with the given `since` and `hops` (checked against §6.2/§6.3).
-    pub fn apply(&mut self, cause: Cause, since: u64, hops: u8, now: u64) -> Result<Status, EventError> {
+    pub fn apply(
+        &mut self,
+        cause: Cause,
+        since: u64,
+        hops: u8,
+        now: u64,
+    ) -> Result<Status, EventError> {
         let to = transition_at(self.status, cause, self.entered, now)?;
         to.check_hops(hops)?;
         if since > now {
@@ -219,7 +232,9 @@ impl StatusState {
     /// returns the cause taken, if any.
     pub fn tick(&mut self, now: u64) -> Option<Cause> {
         let cause = match self.status {
-            Status::HighRisk if now >= self.since.saturating_add(HIGH_RISK_EXPIRY) => Cause::FalseAlarm,
+            Status::HighRisk if now >= self.since.saturating_add(HIGH_RISK_EXPIRY) => {
+                Cause::FalseAlarm
+            }
             Status::Suspected | Status::Negative
                 if transition_at(self.status, Cause::Time, self.entered, now).is_ok() =>
             {
@@ -249,10 +264,16 @@ mod tests {
         assert_eq!(n, 15);
         // HighRisk only from Unknown; Positive left only by a negative test.
         for from in Status::ALL {
-            assert_eq!(transition(from, Cause::Event).is_ok(), from == Status::Unknown);
+            assert_eq!(
+                transition(from, Cause::Event).is_ok(),
+                from == Status::Unknown
+            );
         }
         for cause in Cause::ALL {
-            assert_eq!(transition(Status::Positive, cause).is_ok(), cause == Cause::TestNegative);
+            assert_eq!(
+                transition(Status::Positive, cause).is_ok(),
+                cause == Cause::TestNegative
+            );
         }
     }
 
@@ -270,6 +291,9 @@ mod tests {
         s.apply(Cause::Event, 100, 1, 200).unwrap();
         assert_eq!(s.tick(100 + HIGH_RISK_EXPIRY), Some(Cause::FalseAlarm));
         assert_eq!(s.apply(Cause::Event, 5, 0, 300), Err(EventError::BadHops));
-        assert_eq!(s.apply(Cause::Time, 5, 0, 300), Err(EventError::TransitionRefused));
+        assert_eq!(
+            s.apply(Cause::Time, 5, 0, 300),
+            Err(EventError::TransitionRefused)
+        );
     }
 }
