@@ -137,7 +137,7 @@ fn transition_file() -> Value {
     let mut f = FileBuilder::new(
         "event",
         "event-transition",
-        "spec/events.md#62-transition-table-statustransition",
+        "spec/events.md#62-transition-table",
         HEADER,
     );
     f.note(
@@ -987,7 +987,7 @@ fn checkin_file() -> Value {
     let mut f = FileBuilder::new(
         "event",
         "event-machine",
-        "spec/events.md#72-checkin-tag-0x20-193-bytes-and-checkinack-tag-0x21-105-bytes",
+        "spec/events.md#72-checkin-and-checkinack",
         HEADER,
     );
     f.note(
@@ -1308,7 +1308,7 @@ fn stats_file() -> Value {
     let mut f = FileBuilder::new(
         "event",
         "event-machine",
-        "spec/events.md#73-statsrequest-tag-0x22-105-bytes-and-stats-tag-0x23-149-bytes",
+        "spec/events.md#73-statsrequest-and-stats",
         HEADER,
     );
     f.note("Valid", "BASIC", "Stats served to a checked-in pseudonym.");
@@ -1457,7 +1457,7 @@ fn report_file() -> Value {
     let mut f = FileBuilder::new(
         "event",
         "event-machine",
-        "spec/events.md#74-report-tag-0x24-and-reportack-tag-0x25-102-bytes",
+        "spec/events.md#74-report-and-reportack",
         HEADER,
     );
     f.note(
@@ -1911,7 +1911,7 @@ fn lifecycle_file() -> Value {
     let mut f = FileBuilder::new(
         "event",
         "event-machine",
-        "spec/events.md#75-lifecycle-eventphase-eventphase",
+        "spec/events.md#75-lifecycle",
         HEADER,
     );
     f.note(

@@ -12,11 +12,11 @@ macro_rules! event_labels {
 
 event_labels! {
     /// Fingerprint of a public key (`spec/events.md §3.2`).
-    FINGERPRINT = b"contact-tracing/v1/event/fingerprint", "spec/events.md#32-fingerprint-identityfingerprint";
+    FINGERPRINT = b"contact-tracing/v1/event/fingerprint", "spec/events.md#32-fingerprint";
     /// Pairing MAC key derivation (`spec/events.md §5.2`).
-    PAIRING_KEY = b"contact-tracing/v1/event/pairing-key", "spec/events.md#52-pairing-qr-payload-pairingpairingqr-64-bytes";
+    PAIRING_KEY = b"contact-tracing/v1/event/pairing-key", "spec/events.md#52-pairing-qr-payload";
     /// Pairing QR transcript hash (`spec/events.md §5.2`).
-    PAIRING_TRANSCRIPT = b"contact-tracing/v1/event/pairing-transcript", "spec/events.md#52-pairing-qr-payload-pairingpairingqr-64-bytes";
+    PAIRING_TRANSCRIPT = b"contact-tracing/v1/event/pairing-transcript", "spec/events.md#52-pairing-qr-payload";
     /// PairingHello signature (`spec/events.md §5.3`).
     PAIRING_HELLO = b"contact-tracing/v1/event/pairing-hello", "spec/events.md#53-pairinghello";
     /// PairingHello MAC (`spec/events.md §5.3`).
