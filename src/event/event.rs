@@ -420,3 +420,32 @@ impl Event {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_burns_and_counts_track_reports() {
+        let seed = |i: u8| SecretSeed::from_bytes([i; 32]);
+        let mut ev = Event::new(&seed(1), &seed(2), 1_000);
+        let qr = ev.issue_credential(seed(3), 1_000).unwrap();
+        let ack = ev.check_in(&qr.check_in(&seed(4)).encode(), 1_010).unwrap();
+        assert_eq!(CheckInAck::decode(&ack).unwrap().start, 1_000);
+        assert_eq!(
+            ev.check_in(&qr.check_in(&seed(5)).encode(), 1_011),
+            Err(EventError::CheckInBurned)
+        );
+        // Re-issuing a burned credential does not revive it.
+        ev.issue_credential(seed(3), 1_012).unwrap();
+        assert_eq!(
+            ev.check_in(&qr.check_in(&seed(5)).encode(), 1_013),
+            Err(EventError::CheckInBurned)
+        );
+        assert_eq!(ev.counts().attendees, 1);
+        ev.end(2_000).unwrap();
+        assert_eq!(ev.phase(2_000 + GRACE - 1), Phase::Grace);
+        assert_eq!(ev.phase(2_000 + GRACE), Phase::Archive);
+        assert!(ev.is_deleted(2_000 + GRACE + ARCHIVE));
+    }
+}

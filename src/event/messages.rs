@@ -563,3 +563,38 @@ impl ReportAck {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn report_round_trip(pseudonym in any::<[u8; 32]>(), counter in any::<u32>(), time in any::<u64>(),
+                             code in 0u8..5, hops in 1u8..=3, since in any::<u64>(),
+                             name in "[a-zé]{0,32}", message in ".{0,60}", cut in 0usize..200) {
+            let status = Status::from_code(code).unwrap();
+            let hops = if status == Status::HighRisk { hops } else { 0 };
+            let r = Report { pseudonym, identity: [3; 32], counter, time, status, hops, since,
+                name: name.clone(), message: message.clone(), pseudonym_sig: [4; 64], identity_sig: [5; 64] };
+            let bytes = r.encode();
+            prop_assert_eq!(Report::decode(&bytes), Ok(r.clone()));
+            // Every strict prefix is truncated, never accepted.
+            let cut = cut % bytes.len();
+            prop_assert!(Report::decode(&bytes[..cut]).is_err());
+            let mut longer = bytes.clone();
+            longer.push(0);
+            prop_assert_eq!(Report::decode(&longer), Err(EventError::TrailingBytes));
+        }
+
+        #[test]
+        fn stats_round_trip(event in any::<[u8; 32]>(), time in any::<u64>(), a in any::<u32>(), h in any::<[u32; 3]>()) {
+            let s = Stats { event, time, start: time / 2, end: 0,
+                counts: Counts { attendees: a, negative: 1, suspected: 2, positive: 3, high_risk: h }, sig: [9; 64] };
+            let bytes = s.encode();
+            prop_assert_eq!(bytes.len(), Stats::LEN);
+            prop_assert_eq!(Stats::decode(&bytes), Ok(s));
+        }
+    }
+}
