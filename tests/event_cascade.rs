@@ -326,3 +326,41 @@ fn population_matches_central_reference() {
         w.refused.len()
     );
 }
+
+/// The hop limit (`spec/events.md §9.5` (3)): a chain of events in time order carries the status
+/// exactly `MAX_HOPS` hops from the source, and no further.
+#[test]
+fn chain_stops_at_hop_limit() {
+    let mut w = World::new(9);
+    let users: Vec<usize> = (0..6).map(|i| w.user(&format!("u{i}"))).collect();
+    // Event k (day k) is attended by users k and k+1.
+    for k in 0..5 {
+        let start = APR_06 + k as u64 * 86_400 + 10 * 3600;
+        w.event(start, start + 3600, &[users[k], users[k + 1]]);
+    }
+    let now = APR_06 + 6 * 86_400;
+    w.run(now);
+    let out = w.devices[users[0]]
+        .self_report(Cause::TestPositive, APR_06, now)
+        .unwrap();
+    w.deliver(users[0], out, now);
+    w.run(now);
+    let got: Vec<(Status, u8)> = users
+        .iter()
+        .map(|&u| (w.devices[u].status().status, w.devices[u].status().hops))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Status::Positive, 0),
+            (Status::HighRisk, 1),
+            (Status::HighRisk, 2),
+            (Status::HighRisk, 3),
+            (Status::Unknown, 0),
+            (Status::Unknown, 0),
+        ]
+    );
+    // The hop-3 user did report to the next event, but nobody infers from hop 3.
+    assert_eq!(w.events[3].counts().high_risk, [0, 0, 1]);
+    assert!(w.refused.is_empty(), "{:?}", w.refused);
+}
