@@ -117,7 +117,7 @@ fn main() {
         for (h, req) in devices[u].poll(now) {
             let (_, ev) = &events[by_id[&devices[u].event_id(h).unwrap()]];
             if let Ok(stats) = ev.stats(&req, now) {
-                devices[u].on_stats(h, &stats).unwrap();
+                devices[u].on_stats(h, &stats, now).unwrap();
             }
         }
     }
@@ -135,7 +135,7 @@ fn main() {
             for (h, req) in devices[u].poll(now) {
                 let (_, ev) = &events[by_id[&devices[u].event_id(h).unwrap()]];
                 if let Ok(stats) = ev.stats(&req, now) {
-                    devices[u].on_stats(h, &stats).unwrap();
+                    devices[u].on_stats(h, &stats, now).unwrap();
                 }
             }
         }

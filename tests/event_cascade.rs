@@ -86,7 +86,7 @@ impl World {
                 for (h, req) in self.devices[u].poll(now) {
                     let e = self.index[&self.devices[u].event_id(h).unwrap()];
                     if let Ok(stats) = self.events[e].stats(&req, now) {
-                        self.devices[u].on_stats(h, &stats).unwrap();
+                        self.devices[u].on_stats(h, &stats, now).unwrap();
                     }
                 }
             }

@@ -1996,7 +1996,11 @@ fn exec_device(
             Ok(())
         }
         "checkInAck" => d.on_check_in_ack(handle()?, &hex_field(step, "message")?),
-        "stats" => d.on_stats(handle()?, &hex_field(step, "message")?),
+        "stats" => d.on_stats(
+            handle()?,
+            &hex_field(step, "message")?,
+            u64_str_field(step, "now")?,
+        ),
         "reportAck" => d.on_report_ack(handle()?, &hex_field(step, "message")?),
         "poll" => {
             out.insert(
@@ -2174,7 +2178,7 @@ fn device_file() -> Value {
         let ev = if h == 0 { &bbq } else { &th };
         let st = ev.stats(&req, now).unwrap();
         stats_msgs.push(st.clone());
-        ds.step(json!({"op": "stats", "handle": h, "message": hex(st)}))
+        ds.step(json!({"op": "stats", "handle": h, "now": s(now), "message": hex(st)}))
             .unwrap();
     }
     let ev_out = ds.step(json!({"op": "evaluate", "now": s(now)})).unwrap();
@@ -2211,19 +2215,19 @@ fn device_file() -> Value {
         (
             "stats with a flipped counter bit (signature no longer valid)",
             &["Forged"],
-            json!({"op": "stats", "handle": 0, "message": hex(&bad_sig)}),
+            json!({"op": "stats", "handle": 0, "now": s(now), "message": hex(&bad_sig)}),
             EventError::BadEventSig,
         ),
         (
             "stats of the Barbecue delivered as the Theater's",
             &["Forged"],
-            json!({"op": "stats", "handle": 1, "message": hex(&stats_bbq)}),
+            json!({"op": "stats", "handle": 1, "now": s(now), "message": hex(&stats_bbq)}),
             EventError::WrongEvent,
         ),
         (
             "stats for an event the device never attended",
             &["Forged"],
-            json!({"op": "stats", "handle": 7, "message": hex(&stats_bbq)}),
+            json!({"op": "stats", "handle": 7, "now": s(now), "message": hex(&stats_bbq)}),
             EventError::WrongEvent,
         ),
         (
@@ -2239,9 +2243,15 @@ fn device_file() -> Value {
             EventError::WrongPseudonym,
         ),
         (
+            "stats replayed 301 s after they were served",
+            &["Forged"],
+            json!({"op": "stats", "handle": 0, "now": s(now + MAX_SKEW + 1), "message": hex(&stats_bbq)}),
+            EventError::RequestStale,
+        ),
+        (
             "stats truncated",
             &["Malformed"],
-            json!({"op": "stats", "handle": 0, "message": hex(&stats_bbq[..148])}),
+            json!({"op": "stats", "handle": 0, "now": s(now), "message": hex(&stats_bbq[..148])}),
             EventError::Truncated,
         ),
     ];

@@ -8,7 +8,7 @@ use super::event::CheckInQr;
 use super::identity::{fingerprint, verify, IdentityKey, SecretSeed};
 use super::messages::{CheckInAck, Counts, Report, ReportAck, Stats, StatsRequest};
 use super::status::{transition_at, Cause, Status, StatusState};
-use super::{EventError, GRACE, HIGH_RISK_EXPIRY, MAX_HOPS};
+use super::{EventError, GRACE, HIGH_RISK_EXPIRY, MAX_HOPS, MAX_SKEW};
 use crate::labels::event as labels;
 
 /// Index of an attended event in a [`Device`].
@@ -159,8 +159,10 @@ impl Device {
             .collect()
     }
 
-    /// Verifies and stores Stats (`EVENT_WRONG_EVENT`, `EVENT_BAD_EVENT_SIG`); no inference yet.
-    pub fn on_stats(&mut self, h: EventHandle, bytes: &[u8]) -> Result<(), EventError> {
+    /// Verifies and stores Stats (`EVENT_WRONG_EVENT`, `EVENT_BAD_EVENT_SIG`,
+    /// `EVENT_REQUEST_STALE` when the stats' time is more than `MAX_SKEW` from `now`); no
+    /// inference yet (`spec/events.md §7.3`).
+    pub fn on_stats(&mut self, h: EventHandle, bytes: &[u8], now: u64) -> Result<(), EventError> {
         let stats = Stats::decode(bytes)?;
         let e = self.get(h)?;
         if stats.event != e.event {
@@ -173,6 +175,9 @@ impl Device {
             &stats.sig,
             EventError::BadEventSig,
         )?;
+        if stats.time.abs_diff(now) > MAX_SKEW {
+            return Err(EventError::RequestStale);
+        }
         if let Some(e) = self.events.get_mut(h.0) {
             e.start = Some(stats.start);
             e.end = (stats.end != 0).then_some(stats.end);
