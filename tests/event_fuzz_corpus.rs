@@ -5,7 +5,7 @@
 fn replay_event_corpora() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     let mut n = 0;
-    for target in ["event_decode", "event_ops"] {
+    for target in ["event_decode", "event_ops", "event_device"] {
         let dir = root.join(target);
         for entry in std::fs::read_dir(&dir).unwrap() {
             let data = std::fs::read(entry.unwrap().path()).unwrap();

@@ -2374,6 +2374,16 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
     for (i, o) in ops.iter().enumerate() {
         out.push(("event_ops".to_string(), format!("seed-{i}"), o.to_vec()));
     }
+    // event_device: time, poll, evaluate, self report, raw bytes.
+    let dev: [&[u8]; 2] = [
+        &[1, 0, 0, 3, 10, 1, 2, 0, 0, 0, 40, 0, 1, 0, 0, 2, 0, 0],
+        &[
+            3, 2, 0, 1, 0, 0, 2, 0, 0, 0, 200, 0, 2, 0, 0, 5, 1, 6, 0x23, 1, 2,
+        ],
+    ];
+    for (i, o) in dev.iter().enumerate() {
+        out.push(("event_device".to_string(), format!("seed-{i}"), o.to_vec()));
+    }
     out.sort();
     out.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
     out

@@ -161,11 +161,100 @@ pub fn event_ops(data: &[u8]) {
     }
 }
 
+#[cfg(feature = "alloc")]
+/// `event_device`: arbitrary messages and times fed to a participant device with two attended
+/// events (acks, stats, evaluations, self reports). Invariants: nothing panics, and every status
+/// change is an edge of the transition table (`spec/events.md §6.2`).
+pub fn event_device(data: &[u8]) {
+    use crate::event::{Cause, Device};
+    let start = 1_586_707_200u64;
+    let Ok(mut d) = Device::new(&seed(1), "fuzz", start) else {
+        return;
+    };
+    let mut evs = [
+        Event::new(&seed(10), &seed(11), start),
+        Event::new(&seed(12), &seed(13), start + 3600),
+    ];
+    for (i, ev) in evs.iter_mut().enumerate() {
+        let Ok(qr) = ev.issue_credential(seed(20 + i as u8), start) else {
+            return;
+        };
+        let (h, msg) = d.check_in(&qr, &seed(30 + i as u8), start);
+        if let Ok(ack) = ev.check_in(&msg, start) {
+            assert!(d.on_check_in_ack(h, &ack).is_ok());
+        }
+    }
+    let mut now = start;
+    let mut it = data.chunks(3);
+    while let Some(op) = it.next() {
+        let [kind, a, b] = match *op {
+            [k, a, b] => [k, a, b],
+            _ => return,
+        };
+        let before = d.status().status;
+        let h = crate::event::EventHandle(usize::from(a % 3));
+        match kind % 6 {
+            0 => now = now.saturating_add(u64::from(a) * 3600 + u64::from(b)),
+            1 => {
+                for (h, req) in d.poll(now) {
+                    if let Some(ev) = evs.get(h.0) {
+                        if let Ok(st) = ev.stats(&req, now) {
+                            let _ = d.on_stats(h, &st, now);
+                        }
+                    }
+                }
+            }
+            2 => {
+                for (h, rep) in d.evaluate(now) {
+                    if let Some(ev) = evs.get_mut(h.0) {
+                        if let Ok(acc) = ev.report(&rep, now) {
+                            let _ = d.on_report_ack(h, &acc.ack);
+                        }
+                    }
+                }
+            }
+            3 => {
+                let cause = [
+                    Cause::Report,
+                    Cause::TestPositive,
+                    Cause::TestNegative,
+                    Cause::Event,
+                ][usize::from(b % 4)];
+                let since = now.saturating_sub(u64::from(a) * 3600);
+                if let Ok(out) = d.self_report(cause, since, now) {
+                    for (h, rep) in out {
+                        if let Some(ev) = evs.get_mut(h.0) {
+                            let _ = ev.report(&rep, now);
+                        }
+                    }
+                }
+            }
+            _ => {
+                let len = usize::from(b);
+                let raw: Vec<u8> = it.by_ref().take(len / 3 + 1).flatten().copied().collect();
+                let _ = d.on_stats(h, &raw, now);
+                let _ = d.on_check_in_ack(h, &raw);
+                let _ = d.on_report_ack(h, &raw);
+            }
+        }
+        let after = d.status().status;
+        if after != before {
+            assert!(
+                crate::event::Cause::of_edge(before, after).is_some(),
+                "status change {before:?} -> {after:?} is not an edge"
+            );
+        }
+    }
+}
+
 /// This protocol's targets, by name.
 #[cfg(feature = "alloc")]
 #[allow(clippy::type_complexity)]
-pub const TARGETS: &[(&str, fn(&[u8]))] =
-    &[("event_decode", event_decode), ("event_ops", event_ops)];
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("event_decode", event_decode),
+    ("event_ops", event_ops),
+    ("event_device", event_device),
+];
 
 /// This protocol's targets, by name (none without `alloc`).
 #[cfg(not(feature = "alloc"))]
