@@ -263,7 +263,7 @@ fn population_matches_central_reference() {
     let mut ends = Vec::new();
     let mut attends = vec![Vec::new(); USERS];
     for e in 0..EVENTS {
-        let start = now - 40 * 86_400 + (w.rng.next_u64() % (39 * 86_400));
+        let start = now - 18 * 86_400 + (w.rng.next_u64() % (17 * 86_400));
         let len = if e % 7 == 0 {
             86_400 + w.rng.next_u64() % (2 * 86_400)
         } else {
