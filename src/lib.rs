@@ -10,6 +10,7 @@
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
 //! | [`encounter`] | Onion-identity encounter DH and HA-signed infection reports (seed 000) | `spec/encounter.md` |
 //! | [`mix`] | Mix packets: compact Sphinx header, LIONESS, SURBs, replay tags, day keys (seed 001) | `spec/mix.md` |
+//! | `event` | Corona Network events, pairing and the status cascade (seed 002; `alloc`) | `spec/events.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
 //! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
@@ -74,6 +75,9 @@ pub mod wire;
 pub mod encounter;
 pub mod mix;
 pub mod tcn;
+
+#[cfg(feature = "alloc")]
+pub mod event;
 
 #[doc(hidden)]
 pub mod fuzzing;

@@ -53,6 +53,16 @@ fn mix_error_table_matches() {
     check("mix.md", "MIX_", &contact_tracing::mix::MixError::ALL);
 }
 
+#[cfg(feature = "alloc")]
+#[test]
+fn event_error_table_matches() {
+    check(
+        "events.md",
+        "EVENT_",
+        &contact_tracing::event::EventError::ALL,
+    );
+}
+
 #[test]
 fn every_label_is_in_the_registry_document() {
     let text = spec("labels.md");
