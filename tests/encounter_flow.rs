@@ -1,6 +1,7 @@
 //! End to end (`spec/encounter.md §1`): rotating identities broadcast frames, both phones derive
 //! the same pair secret, the HA attests the reporter's committed identity, the report is
 //! accepted once by the contact and rejected as a replay, and an outsider's copy is useless.
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,5 +1,6 @@
 //! The seed's cascade figure (`spec/events.md §9`) and a generated population whose device-side
 //! outcome must equal a centrally computed reference (`spec/events.md §9.6`).
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

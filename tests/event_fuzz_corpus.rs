@@ -1,4 +1,5 @@
 //! Replays the committed fuzz corpora of the `event` targets on stable (`src/fuzzing/event.rs`).
+#![cfg(feature = "alloc")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[test]

@@ -1,4 +1,5 @@
 //! Replays the committed `mix` fuzz corpora through the fuzz bodies on stable Rust.
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

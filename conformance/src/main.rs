@@ -8,7 +8,7 @@
 //! ```
 
 // Vector generators take many explicit inputs by design (every random value is an input).
-#![allow(clippy::too_many_arguments)]
+#![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
 mod encounter;
 mod event;
@@ -230,6 +230,25 @@ fn render(value: &Value) -> String {
     s
 }
 
+/// `spec/labels.md` with its registry table regenerated from `contact_tracing::labels`, between
+/// the markers `<!-- registry:begin -->` and `<!-- registry:end -->`.
+fn with_label_registry(doc: &str) -> Result<String, String> {
+    const BEGIN: &str = "<!-- registry:begin -->";
+    const END: &str = "<!-- registry:end -->";
+    let (head, rest) = doc
+        .split_once(BEGIN)
+        .ok_or("spec/labels.md lacks the registry:begin marker")?;
+    let (_, tail) = rest
+        .split_once(END)
+        .ok_or("spec/labels.md lacks the registry:end marker")?;
+    let mut table = String::from("\n| protocol | bytes (ASCII) | defined in |\n|---|---|---|\n");
+    for (protocol, label) in contact_tracing::labels::all() {
+        let ascii = String::from_utf8_lossy(label.bytes);
+        table.push_str(&format!("| {protocol} | `{ascii}` | `{}` |\n", label.spec));
+    }
+    Ok(format!("{head}{BEGIN}{table}{END}{tail}"))
+}
+
 fn run_generate(check_only: bool) -> Result<(), String> {
     let root = repo_root();
     let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
@@ -246,6 +265,10 @@ fn run_generate(check_only: bool) -> Result<(), String> {
             outputs.push((root.join("fuzz/corpus").join(target).join(name), bytes));
         }
     }
+    let labels_doc = root.join("spec/labels.md");
+    let current =
+        std::fs::read_to_string(&labels_doc).map_err(|e| format!("spec/labels.md: {e}"))?;
+    outputs.push((labels_doc, with_label_registry(&current)?.into_bytes()));
     let mut stale = 0;
     for (path, bytes) in &outputs {
         let current = std::fs::read(path).ok();
@@ -308,7 +331,8 @@ mod tests {
             let spec = std::fs::read_to_string(repo_root().join(format!("spec/{doc}.md"))).unwrap();
             for code in (p.error_codes)() {
                 let api_only = spec.lines().any(|l| {
-                    l.contains(&format!("`{code}`")) && l.to_lowercase().contains("api only")
+                    l.contains(&format!("`{code}`"))
+                        && l.to_lowercase().replace('-', " ").contains("api only")
                 });
                 assert!(
                     used.contains(code) || api_only,

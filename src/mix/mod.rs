@@ -263,5 +263,5 @@ impl core::fmt::Display for MixError {
 #[cfg(feature = "std")]
 impl std::error::Error for MixError {}
 
-#[cfg(test)]
+#[cfg(all(test, feature = "alloc"))]
 mod tests;
