@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
 //! | [`mix`] | Mix packets: compact Sphinx header, LIONESS, SURBs, replay tags, day keys (seed 001) | `spec/mix.md` |
+//! | [`nym`] | Nym swap, mailbox, HA tokens, client and notification chain (seed 001) | `spec/nym.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
 //! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
@@ -65,6 +66,7 @@ pub mod wire;
 
 pub mod mix;
 pub mod tcn;
+pub mod nym;
 
 #[doc(hidden)]
 pub mod fuzzing;

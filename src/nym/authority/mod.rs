@@ -1,0 +1,5 @@
+//! The health authority: one-time tokens and batch approvals (`spec/nym.md §6.2`, `§6.5`).
+
+mod token;
+
+pub use token::{Approval, ApprovalMode, Authority, SpentSet, Token, APPROVAL_LEN};
