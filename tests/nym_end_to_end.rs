@@ -101,8 +101,8 @@ fn notification_chain_reaches_exactly_the_contacts() {
     // Exactly B's contacts, minus addresses already in the case, get a generation-1 notice.
     let expected: BTreeSet<[u8; 32]> = w.heard[1].difference(&gen0).copied().collect();
     let mut got = BTreeSet::new();
-    for c in 0..CLIENTS {
-        for (k, n) in w.notifications(c).into_iter().skip(counts_before[c]) {
+    for (c, before) in counts_before.iter().enumerate() {
+        for (k, n) in w.notifications(c).into_iter().skip(*before) {
             assert_eq!(n.generation, 1);
             assert_eq!(w.owner[&k], c);
             got.insert(k);
@@ -132,6 +132,6 @@ fn notification_chain_reaches_exactly_the_contacts() {
         }
     }
     // The swaps of the update schedule were all accepted.
-    assert!(w.swap_results.get("BadAuthentication").is_none());
+    assert!(!w.swap_results.contains_key("BadAuthentication"));
     assert!(w.swap_results.get("replaced").copied().unwrap_or(0) > CLIENTS as u64 * SLOTS);
 }

@@ -1127,5 +1127,15 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
         };
         out.push((target.to_string(), format!("v-decode-{:03}", i + 1), c.bytes.clone()));
     }
+    // Operation sequences: (op, argument) byte pairs, see src/fuzzing/nym.rs.
+    let seqs: [(&str, &str, Vec<u8>); 4] = [
+        ("nym_nymserver_ops", "create-send-queue-rearm", vec![0, 0, 2, 0, 2, 0, 2, 0, 0, 3, 0, 6, 5, 0]),
+        ("nym_nymserver_ops", "bad-auth-expiry", vec![0, 1, 1, 1, 2, 1, 4, 200, 4, 200, 5, 0, 2, 1]),
+        ("nym_mailbox_ops", "receive-serve", vec![0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 2]),
+        ("nym_mailbox_ops", "expiry", vec![0, 0, 2, 120, 1, 0, 2, 1, 1, 0, 3, 0, 0, 0, 1, 0]),
+    ];
+    for (target, name, bytes) in seqs {
+        out.push((target.to_string(), format!("seq-{name}"), bytes));
+    }
     out
 }
