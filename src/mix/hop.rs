@@ -124,9 +124,33 @@ pub fn replay_tag(key_select: u8, address: &[u8]) -> ReplayTag {
     out
 }
 
+/// `s = X25519(secret, alpha)` (`spec/mix.md §7` step 6, before its all-zero check).
+pub fn shared_secret(secret: &[u8; 32], alpha: &[u8; 32]) -> [u8; 32] {
+    MontgomeryPoint(*alpha).mul_clamped(*secret).to_bytes()
+}
+
+/// `alpha' = X25519(b, alpha)`: the group element for the next hop (`spec/mix.md §7`).
+pub fn blind(alpha: &[u8; 32], blinding: &[u8; 32]) -> [u8; 32] {
+    MontgomeryPoint(*alpha).mul_clamped(*blinding).to_bytes()
+}
+
+/// Whether `gamma` equals `MAC(mu, KS | alpha | beta)`, compared in constant time
+/// (`spec/mix.md §3`, `MIX-MAC-1`). The comparison does not branch; the returned `bool` is the
+/// public accept/reject decision.
+pub fn header_mac_matches(
+    mu: &[u8; 32],
+    key_select: u8,
+    alpha: &[u8; 32],
+    beta: &[u8],
+    gamma: &[u8],
+) -> bool {
+    let expected = header_mac(mu, key_select, alpha, beta);
+    bool::from(expected.ct_eq(gamma))
+}
+
 /// `X25519(secret, alpha)`, failing with `MIX_WEAK_KEY` on an all-zero result.
 pub(crate) fn x25519_checked(secret: &[u8; 32], alpha: &[u8; 32]) -> Result<[u8; 32], MixError> {
-    let s = MontgomeryPoint(*alpha).mul_clamped(*secret).to_bytes();
+    let s = shared_secret(secret, alpha);
     if bool::from(s.ct_eq(&[0u8; 32])) {
         return Err(MixError::WeakKey);
     }
@@ -193,9 +217,8 @@ impl<'a> PacketView<'a> {
         let keys = HopKeys::derive(&shared);
         shared.zeroize();
         let (gamma, beta) = self.address.split_at(MAC_LEN);
-        let expected = header_mac(keys.mu(), self.key_select, &self.alpha, beta);
         // SPEC: spec/mix.md#process (MIX-PROC-7)
-        if !bool::from(expected.ct_eq(gamma)) {
+        if !header_mac_matches(keys.mu(), self.key_select, &self.alpha, beta, gamma) {
             return Err(MixError::BadMac);
         }
         Ok(Authenticated { view: *self, keys })
@@ -286,9 +309,7 @@ impl Authenticated<'_> {
         if flags >= KEY_SELECT_COUNT {
             return Err(MixError::MalformedAddress);
         }
-        let alpha_next = MontgomeryPoint(self.view.alpha)
-            .mul_clamped(*self.keys.blinding())
-            .to_bytes();
+        let alpha_next = blind(&self.view.alpha, self.keys.blinding());
         self.keys.lioness().decrypt(&mut payload)?;
         let mut packet = alloc::vec::Vec::with_capacity(g.packet_len());
         packet.push(flags);

@@ -33,7 +33,56 @@
 //! [`MemoryReplayStore`]) and a [`DelayDistribution`]. [`Mix::rotate`] creates keys 30 days
 //! ahead and drops expired keys with their replay partitions; [`Mix::process`] is the state
 //! machine of `spec/mix.md §7` (forward with delay, deliver, swap, or a typed drop reason).
-//! [`Keyring::entry`] produces the signed Discovery entry.
+//! [`Keyring::published`] lists the day keys that [`EntityEntry::new_signed`] signs into the
+//! entity's Discovery entry; [`DiscoveryDocument::new`] collects the entries.
+
+//! # Example: a SURB round trip (what the nym layer does)
+//!
+//! ```
+//! use contact_tracing::mix::*;
+//! use rand_core::{CryptoRng, RngCore};
+//! # struct Rng(u64);
+//! # impl RngCore for Rng {
+//! #     fn next_u32(&mut self) -> u32 { self.next_u64() as u32 }
+//! #     fn next_u64(&mut self) -> u64 { self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); self.0 }
+//! #     fn fill_bytes(&mut self, d: &mut [u8]) { for b in d { *b = self.next_u64() as u8; } }
+//! #     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), rand_core::Error> { self.fill_bytes(d); Ok(()) }
+//! # }
+//! # impl CryptoRng for Rng {}
+//! # let mut rng = Rng(1); // use a real CSPRNG (e.g. OsRng) in practice
+//! let g = Geometry::FOUR_HOPS;
+//! let now = 1_700_000_000;
+//! // Four entities; entity 3 is the client's mailbox server.
+//! let mut mixes: Vec<Mix> = (0..4).map(|n| Mix::new(n, g, DelayDistribution::Fixed(0))).collect();
+//! let route: Vec<RouteHop> = mixes
+//!     .iter_mut()
+//!     .map(|m| {
+//!         m.rotate(now, &mut rng);
+//!         let day = day_of(now);
+//!         let public_key = m.keyring().secret(day).unwrap().public_key();
+//!         RouteHop { entity: m.number(), key_select: key_select_for_day(day), public_key }
+//!     })
+//!     .collect();
+//! let mailbox = MailboxAddress([7; 36]);
+//! // Client: create the SURB (174 bytes on the wire) and keep the secret.
+//! let (surb, kept) = create_surb_with_rng(g, &route, &mailbox, &mut rng)?;
+//! let wire = surb.encode();
+//! // Replier (nymserver): reply through the SURB.
+//! let (mut next, packet) = Surb::decode(g, &wire)?.reply(b"exposure notification")?;
+//! let mut bytes = packet.into_bytes();
+//! // The network: each entity processes the packet.
+//! let stored = loop {
+//!     let m = mixes.iter_mut().find(|m| m.number() == next).unwrap();
+//!     match m.process(now, &bytes, &mut rng)?.outcome {
+//!         Outcome::Forward { next: n, packet } => { next = n; bytes = packet; }
+//!         Outcome::Deliver { mailbox: at, payload } => { assert_eq!(at, mailbox); break payload; }
+//!         Outcome::Swap { .. } => unreachable!(),
+//!     }
+//! };
+//! // Client: fetch the mailbox and open the reply.
+//! assert_eq!(kept.open_reply(&stored)?, b"exposure notification");
+//! # Ok::<(), MixError>(())
+//! ```
 
 mod geometry;
 mod hop;
@@ -58,7 +107,8 @@ pub use geometry::{
     MAC_LEN, MAILBOX_LEN, PER_HOP_LEN,
 };
 pub use hop::{
-    header_mac, replay_tag, Authenticated, HopKeys, PacketView, ReplayTag, REPLAY_TAG_LEN,
+    blind, header_mac, header_mac_matches, replay_tag, shared_secret, Authenticated, HopKeys,
+    PacketView, ReplayTag, REPLAY_TAG_LEN,
 };
 #[cfg(feature = "alloc")]
 pub use hop::{process_hop, Outcome};

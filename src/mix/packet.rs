@@ -131,7 +131,7 @@ pub fn build_header_unchecked(
     x.zeroize();
     // Filler (MIX-BUILD-2).
     let mut filler: Vec<u8> = Vec::with_capacity(PER_HOP_LEN * r);
-    let mut stream = alloc::vec![0u8; l + PER_HOP_LEN];
+    let mut stream = Zeroizing::new(alloc::vec![0u8; l + PER_HOP_LEN]);
     for k in keys.iter().take(r.saturating_sub(1)) {
         filler.extend_from_slice(&[0u8; PER_HOP_LEN]);
         stream.fill(0);

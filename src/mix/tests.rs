@@ -343,3 +343,39 @@ fn error_codes_unique() {
     assert_eq!(codes.len(), MixError::ALL.len());
     assert!(codes.iter().all(|c| c.starts_with("MIX_")));
 }
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+    use rand_core::RngCore;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn forward_round_trip(
+            hops in 1u8..=6,
+            seed in any::<[u8; 32]>(),
+            len_frac in 0.0f64..=1.0,
+            swap in any::<bool>(),
+        ) {
+            let mut rng = ChaCha20Rng::from_seed(seed);
+            let (g, mut mixes, route) = setup(hops, &mut rng);
+            let len = ((g.max_message_len() as f64) * len_frac) as usize;
+            let mut msg = std::vec![0u8; len];
+            rng.fill_bytes(&mut msg);
+            let mut mb = [0u8; 36];
+            rng.fill_bytes(&mut mb);
+            let dest = if swap { Destination::Nymserver } else { Destination::Mailbox(MailboxAddress(mb)) };
+            let (first, pkt) = create_forward_with_rng(g, &route, &dest, &msg, &mut rng).unwrap();
+            let out = run(&mut mixes, first, pkt.into_bytes(), &mut rng).unwrap();
+            match (out, swap) {
+                (Outcome::Swap { payload }, true) => prop_assert_eq!(unpad(&payload).unwrap(), &msg[..]),
+                (Outcome::Deliver { mailbox, payload }, false) => {
+                    prop_assert_eq!(mailbox.0, mb);
+                    prop_assert_eq!(unpad(&payload).unwrap(), &msg[..]);
+                }
+                (o, _) => prop_assert!(false, "unexpected {:?}", o),
+            }
+        }
+    }
+}
