@@ -271,8 +271,9 @@ impl<S: NymStore> Nymserver<S> {
         if entry.queue.is_empty() {
             return Ok(SwapOutcome::Replaced(None));
         }
-        // SPEC: spec/nym.md#nymserver (NYM-SWAP-3: a re-arm drains one queued message)
-        Ok(SwapOutcome::Replaced(Some(self.send_queued(&req.key)?)))
+        // SPEC: spec/nym.md#nymserver (NYM-SWAP-3: a re-arm drains one queued message; if the
+        // new blob does not open, the Swap still applies and the message stays queued)
+        Ok(SwapOutcome::Replaced(self.send_queued(&req.key).ok()))
     }
 
     fn send_queued(&mut self, key: &[u8; NYM_KEY_LEN]) -> Result<(u8, Packet), NymError> {
