@@ -1,7 +1,12 @@
 //! Benches of the `nym` protocol (BENCHMARKS.md `## Nym`): contact-address generation for a day,
 //! log encryption per contact (beside a bare X25519 floor), nymserver lookup at 1 million entries
 //! (beside a std `HashMap` floor).
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::collections::HashMap;
 
@@ -49,14 +54,17 @@ fn benches(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("nym");
     g.sample_size(10);
-    g.bench_function("contact addresses for a day (288: key, SURB, blob, Swap packet)", |b| {
-        b.iter(|| {
-            let mut client = Client::new(config);
-            for i in 0..288u64 {
-                black_box(client.supply(NOW + 300 * i, &d, &mut rng).unwrap());
-            }
-        })
-    });
+    g.bench_function(
+        "contact addresses for a day (288: key, SURB, blob, Swap packet)",
+        |b| {
+            b.iter(|| {
+                let mut client = Client::new(config);
+                for i in 0..288u64 {
+                    black_box(client.supply(NOW + 300 * i, &d, &mut rng).unwrap());
+                }
+            })
+        },
+    );
     g.finish();
 
     let mut g = c.benchmark_group("nym-log");
@@ -65,7 +73,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(LogEntry::seal_with_rng(&ns.public(), &k, NOW, 1, &mut rng).unwrap()))
     });
     let e = LogEntry::seal_with_rng(&ns.public(), &k, NOW, 1, &mut rng).unwrap();
-    g.bench_function("log entry open (nymserver side)", |b| b.iter(|| black_box(e.open(&ns).unwrap())));
+    g.bench_function("log entry open (nymserver side)", |b| {
+        b.iter(|| black_box(e.open(&ns).unwrap()))
+    });
     g.bench_function("floor: one X25519 scalar multiplication", |b| {
         let s = x25519_dalek::StaticSecret::from([5u8; 32]);
         let p = x25519_dalek::PublicKey::from(ns.public());
@@ -81,7 +91,12 @@ fn benches(c: &mut Criterion) {
         let mut a = [0u8; 32];
         rng.fill_bytes(&mut a);
         let key = nym_key(&a);
-        let entry = NymEntry { expires: NOW + 1, used: false, queue: Vec::new(), blob: Vec::new() };
+        let entry = NymEntry {
+            expires: NOW + 1,
+            used: false,
+            queue: Vec::new(),
+            blob: Vec::new(),
+        };
         if i % 1000 == 0 {
             keys.push(a);
         }

@@ -7,7 +7,12 @@
 //! ```text
 //! cargo run --release --example nym_simulation -- [clients=50] [days=2] [slots_per_day=288]
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 #[path = "../tests/nym_world/mod.rs"]
 mod nym_world;
@@ -189,10 +194,9 @@ fn run_chain(w: &mut World, clients: usize) {
         .filter(|c| w.notifications(*c).len() > before[*c])
         .collect();
     let heard0 = w.heard[0].clone();
-    let expected: BTreeSet<usize> = w.heard[1]
-        .difference(&heard0)
-        .map(|k| w.owner[k])
-        .collect();
-    println!("B's contacts not already in the case: {expected:?}; notified in generation 1: {gen1:?}");
+    let expected: BTreeSet<usize> = w.heard[1].difference(&heard0).map(|k| w.owner[k]).collect();
+    println!(
+        "B's contacts not already in the case: {expected:?}; notified in generation 1: {gen1:?}"
+    );
     assert_eq!(gen1, expected, "exactly B's new contacts are notified");
 }

@@ -2,7 +2,12 @@
 //! clients meet over simulated days; A tests positive and exactly A's contacts are notified; one
 //! of them extends the chain and exactly its contacts are notified next; everybody else only
 //! receives dummies. Every client↔server message is a 380-byte mix packet.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod nym_world;
 
@@ -50,7 +55,10 @@ fn notification_chain_reaches_exactly_the_contacts() {
     // A = 0 meets 1, 2 and 10, 11; B = 1 meets 20, 21 and 10 (shared with A).
     run_day(&mut w, 0, 6, &[(0, 1), (0, 10), (1, 20)]);
     run_day(&mut w, 1, 6, &[(0, 2), (0, 11), (1, 21), (1, 10)]);
-    assert_eq!(w.swap_results.get("created").copied(), Some(2 * SLOTS * CLIENTS as u64));
+    assert_eq!(
+        w.swap_results.get("created").copied(),
+        Some(2 * SLOTS * CLIENTS as u64)
+    );
     assert!(w.notifications(0).is_empty());
 
     // A tests positive: the authority issues a token (max one chain step, approval required).
@@ -66,7 +74,9 @@ fn notification_chain_reaches_exactly_the_contacts() {
 
     let contacts_a = w.contacts_of(0);
     assert_eq!(contacts_a, BTreeSet::from([1, 2, 10, 11]));
-    let notified: BTreeSet<usize> = (0..CLIENTS).filter(|c| !w.notifications(*c).is_empty()).collect();
+    let notified: BTreeSet<usize> = (0..CLIENTS)
+        .filter(|c| !w.notifications(*c).is_empty())
+        .collect();
     assert_eq!(notified, contacts_a);
     for c in &notified {
         for (k, n) in w.notifications(*c) {
@@ -89,7 +99,9 @@ fn notification_chain_reaches_exactly_the_contacts() {
     // B = 1 agrees to extend the chain with one notified address.
     let (kb, nb) = w.notifications(1)[0];
     let doc = w.doc.clone();
-    let out = w.clients[1].extend_chain(w.now, &kb, &nb, &doc, &mut w.rng).unwrap();
+    let out = w.clients[1]
+        .extend_chain(w.now, &kb, &nb, &doc, &mut w.rng)
+        .unwrap();
     w.send(1, Cat::Upload, out);
     let r1 = w.reports.last().unwrap().clone();
     assert_eq!((r1.case_id, r1.generation, r1.batch), (r0.case_id, 1, 1));
@@ -113,11 +125,15 @@ fn notification_chain_reaches_exactly_the_contacts() {
     assert!(gen1_clients.contains(&20) && gen1_clients.contains(&21) && gen1_clients.contains(&0));
 
     // B cannot extend twice; a generation-1 contact cannot extend past max_generation = 1.
-    let out = w.clients[1].extend_chain(w.now, &kb, &nb, &doc, &mut w.rng).unwrap();
+    let out = w.clients[1]
+        .extend_chain(w.now, &kb, &nb, &doc, &mut w.rng)
+        .unwrap();
     w.send(1, Cat::Upload, out);
     assert_eq!(w.swap_results.get("TokenSpent").copied(), Some(2));
     let (k20, n20) = *w.notifications(20).last().unwrap();
-    let out = w.clients[20].extend_chain(w.now, &k20, &n20, &doc, &mut w.rng).unwrap();
+    let out = w.clients[20]
+        .extend_chain(w.now, &k20, &n20, &doc, &mut w.rng)
+        .unwrap();
     w.send(20, Cat::Upload, out);
     assert_eq!(w.swap_results.get("ChainLimit").copied(), Some(1));
 
@@ -125,7 +141,10 @@ fn notification_chain_reaches_exactly_the_contacts() {
     run_day(&mut w, 2, 6, &[]);
     let everyone_notified: BTreeSet<usize> = contacts_a.union(&gen1_clients).copied().collect();
     for c in 0..CLIENTS {
-        let dummies = w.events[c].iter().filter(|e| matches!(e, ClientEvent::Dummy)).count();
+        let dummies = w.events[c]
+            .iter()
+            .filter(|e| matches!(e, ClientEvent::Dummy))
+            .count();
         assert!(dummies > 0, "client {c} saw no dummy");
         if !everyone_notified.contains(&c) {
             assert!(w.notifications(c).is_empty(), "client {c} was notified");

@@ -13,9 +13,9 @@ use contact_tracing::nym::authority::{
 };
 use contact_tracing::nym::{
     blob_key, fragment_upload, nym_key, open_blob, seal_blob, swap_auth, verify_response,
-    ClientMessage, ContactAddress, Fragment, LogEntry, Mailbox, Notification, NymError,
-    NymMessage, NymStore, Nymserver, NymserverSecret, PollResponse, Response, SendOutcome,
-    ServerOutput, SwapOutcome, SwapRequest, Upload, UploadReport, DAY,
+    ClientMessage, ContactAddress, Fragment, LogEntry, Mailbox, Notification, NymError, NymMessage,
+    NymStore, Nymserver, NymserverSecret, PollResponse, Response, SendOutcome, ServerOutput,
+    SwapOutcome, SwapRequest, Upload, UploadReport, DAY,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
@@ -148,13 +148,16 @@ fn generate() -> Vec<(String, Value)> {
     ]
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // nym-address: contact address, nym key, blob, swap authentication, broadcast exchange
 
 fn address_file() -> Value {
     let mut f = FileBuilder::new("nym", "nym-address", "spec/nym.md#address", HEADER);
-    f.note("Valid", "BASIC", "A contact address with its blob and a broadcast exchange.");
+    f.note(
+        "Valid",
+        "BASIC",
+        "A contact address with its blob and a broadcast exchange.",
+    );
     f.note(
         "ModifiedSignature",
         "AUTH_BYPASS",
@@ -217,7 +220,9 @@ fn address_file() -> Value {
     let mut raw = surb_for(&mut r).encode();
     raw[141] = 0xff;
     let mut blob = raw.clone();
-    Lioness::new(&blob_key(&k)).encrypt(&mut blob).expect("174 bytes");
+    Lioness::new(&blob_key(&k))
+        .encrypt(&mut blob)
+        .expect("174 bytes");
     f.invalid(
         "blob decrypts to a SURB with first hop 0xFF",
         &["NotASurb"],
@@ -260,7 +265,11 @@ fn check_address(_: &Group, t: &Test) -> Result<Verdict, String> {
         expect_hex(t, "swapAuth", swap_auth(&blob))?;
         if t.contains_key("surb") {
             let surb = Surb::decode(G, &hex_field(t, "surb")?).map_err(|e| format!("{e:?}"))?;
-            expect_hex(t, "blob", seal_blob(&k, &surb).map_err(|e| format!("{e:?}"))?)?;
+            expect_hex(
+                t,
+                "blob",
+                seal_blob(&k, &surb).map_err(|e| format!("{e:?}"))?,
+            )?;
         }
         match open_blob(G, &k, &blob) {
             Ok(s) => expect_hex(t, "surb", s.encode())?,
@@ -286,13 +295,21 @@ fn check_address(_: &Group, t: &Test) -> Result<Verdict, String> {
 fn log_file() -> Value {
     let mut f = FileBuilder::new("nym", "nym-log", "spec/nym.md#log", HEADER);
     f.note("Valid", "BASIC", "Seal and open a log entry.");
-    f.note("ModifiedTag", "AUTH_BYPASS", "A modified ciphertext, tag or time annotation.");
+    f.note(
+        "ModifiedTag",
+        "AUTH_BYPASS",
+        "A modified ciphertext, tag or time annotation.",
+    );
     f.note(
         "LowOrderEphemeral",
         "EDGE_CASE",
         "An ephemeral key of small order: the shared secret is all-zero.",
     );
-    f.note("WrongLength", "BASIC", "An entry that is not exactly 90 bytes.");
+    f.note(
+        "WrongLength",
+        "BASIC",
+        "An entry that is not exactly 90 bytes.",
+    );
     let mut r = rng("nym log");
     let ns_secret = bytes32(&mut r);
     let ns = NymserverSecret::from_bytes(ns_secret);
@@ -317,7 +334,12 @@ fn log_file() -> Value {
         );
     }
     let (entry, _) = sample.expect("one entry");
-    for (what, off) in [("ciphertext", 40usize), ("tag", 70), ("time", 85), ("duration", 89)] {
+    for (what, off) in [
+        ("ciphertext", 40usize),
+        ("tag", 70),
+        ("time", 85),
+        ("duration", 89),
+    ] {
         let mut b = entry.encode();
         b[off] ^= 1;
         f.invalid(
@@ -329,14 +351,34 @@ fn log_file() -> Value {
     }
     let mut b = entry.encode();
     b[..32].copy_from_slice(&[0u8; 32]);
-    f.invalid("ephemeral u = 0", &["LowOrderEphemeral"], "NYM_WEAK_KEY", json!({"entry": hex(b)}));
+    f.invalid(
+        "ephemeral u = 0",
+        &["LowOrderEphemeral"],
+        "NYM_WEAK_KEY",
+        json!({"entry": hex(b)}),
+    );
     b[0] = 1;
-    f.invalid("ephemeral u = 1", &["LowOrderEphemeral"], "NYM_WEAK_KEY", json!({"entry": hex(b)}));
+    f.invalid(
+        "ephemeral u = 1",
+        &["LowOrderEphemeral"],
+        "NYM_WEAK_KEY",
+        json!({"entry": hex(b)}),
+    );
     let full = entry.encode();
-    f.invalid("89 bytes", &["WrongLength"], "NYM_TRUNCATED", json!({"entry": hex(&full[..89])}));
+    f.invalid(
+        "89 bytes",
+        &["WrongLength"],
+        "NYM_TRUNCATED",
+        json!({"entry": hex(&full[..89])}),
+    );
     let mut long = full.to_vec();
     long.push(0);
-    f.invalid("91 bytes", &["WrongLength"], "NYM_TRAILING_BYTES", json!({"entry": hex(long)}));
+    f.invalid(
+        "91 bytes",
+        &["WrongLength"],
+        "NYM_TRAILING_BYTES",
+        json!({"entry": hex(long)}),
+    );
     f.finish()
 }
 
@@ -372,12 +414,28 @@ fn check_log(g: &Group, t: &Test) -> Result<Verdict, String> {
 
 fn token_file() -> Value {
     let mut f = FileBuilder::new("nym", "nym-token", "spec/nym.md#token", HEADER);
-    f.note("Valid", "BASIC", "Issue and redeem a token, or verify an approval.");
+    f.note(
+        "Valid",
+        "BASIC",
+        "Issue and redeem a token, or verify an approval.",
+    );
     f.note("Reuse", "AUTH_BYPASS", "The same token redeemed twice.");
     f.note("Expired", "FUNCTIONALITY", "now >= expires.");
-    f.note("ModifiedToken", "AUTH_BYPASS", "A token field or signature altered after signing.");
-    f.note("BadPolicyByte", "MODIFIED_PARAMETER", "An approval byte other than 0 or 1.");
-    f.note("ForgedApproval", "AUTH_BYPASS", "A batch approval not signed by the authority.");
+    f.note(
+        "ModifiedToken",
+        "AUTH_BYPASS",
+        "A token field or signature altered after signing.",
+    );
+    f.note(
+        "BadPolicyByte",
+        "MODIFIED_PARAMETER",
+        "An approval byte other than 0 or 1.",
+    );
+    f.note(
+        "ForgedApproval",
+        "AUTH_BYPASS",
+        "A batch approval not signed by the authority.",
+    );
     let mut r = rng("nym token");
     let seed = bytes32(&mut r);
     let ha = Authority::from_seed(&seed);
@@ -390,7 +448,8 @@ fn token_file() -> Value {
     let t = ha.issue(serial, 840, 2, ApprovalMode::Authority, NOW + DAY);
     let issue = json!({"op": "issue", "serial": hex(serial), "disease": 840, "maxGeneration": 2,
         "approval": 1, "expires": (NOW + DAY).to_string(), "token": hex(t.encode())});
-    let redeem = |tok: &[u8], now: u64| json!({"op": "redeem", "now": now.to_string(), "token": hex(tok)});
+    let redeem =
+        |tok: &[u8], now: u64| json!({"op": "redeem", "now": now.to_string(), "token": hex(tok)});
     f.valid(
         "issue and redeem once",
         &["Valid"],
@@ -408,7 +467,13 @@ fn token_file() -> Value {
         "NYM_TOKEN_EXPIRED",
         json!({"steps": [redeem(&t.encode(), NOW + DAY)]}),
     );
-    for (what, off) in [("serial", 0usize), ("disease", 17), ("maxGeneration", 18), ("expires", 27), ("signature", 60)] {
+    for (what, off) in [
+        ("serial", 0usize),
+        ("disease", 17),
+        ("maxGeneration", 18),
+        ("expires", 27),
+        ("signature", 60),
+    ] {
         let mut b = t.encode();
         b[off] ^= 1;
         f.invalid(
@@ -420,7 +485,12 @@ fn token_file() -> Value {
     }
     let mut b = t.encode();
     b[19] = 2;
-    f.invalid("approval byte 2", &["BadPolicyByte"], "NYM_TOKEN_MALFORMED", json!({"steps": [redeem(&b, NOW)]}));
+    f.invalid(
+        "approval byte 2",
+        &["BadPolicyByte"],
+        "NYM_TOKEN_MALFORMED",
+        json!({"steps": [redeem(&b, NOW)]}),
+    );
     let other = Authority::from_seed(&bytes32(&mut r));
     let forged = other.issue(serial, 840, 2, ApprovalMode::Automatic, NOW + DAY);
     f.invalid(
@@ -501,7 +571,6 @@ fn check_token(g: &Group, t: &Test) -> Result<Verdict, String> {
 // ---------------------------------------------------------------------------------------------
 // nym-decode: every decoder, strict; valid inputs re-encode to themselves
 
-
 /// Decodes `bytes` as `kind` and re-encodes it.
 fn decode_kind(kind: &str, bytes: &[u8]) -> Result<Result<Vec<u8>, NymError>, String> {
     Ok(match kind {
@@ -526,19 +595,41 @@ struct DecodeCase {
 }
 
 fn decode_file() -> (Value, Vec<DecodeCase>) {
-    let mut f = FileBuilder::new("nym", "nym-decode", "spec/nym.md#nymserver-messages", HEADER);
-    f.note("Valid", "BASIC", "A canonical encoding; it re-encodes to the same bytes.");
+    let mut f = FileBuilder::new(
+        "nym",
+        "nym-decode",
+        "spec/nym.md#nymserver-messages",
+        HEADER,
+    );
+    f.note(
+        "Valid",
+        "BASIC",
+        "A canonical encoding; it re-encodes to the same bytes.",
+    );
     f.note("Truncated", "BASIC", "The input ends early.");
     f.note("Trailing", "BASIC", "Bytes follow the value.");
-    f.note("UnknownType", "MODIFIED_PARAMETER", "A type byte or length class that is not defined.");
-    f.note("BadFragment", "EDGE_CASE", "Fragment index/count/data length out of range.");
-    f.note("TooMany", "EDGE_CASE", "A poll response announcing more than 64 payloads.");
+    f.note(
+        "UnknownType",
+        "MODIFIED_PARAMETER",
+        "A type byte or length class that is not defined.",
+    );
+    f.note(
+        "BadFragment",
+        "EDGE_CASE",
+        "Fragment index/count/data length out of range.",
+    );
+    f.note(
+        "TooMany",
+        "EDGE_CASE",
+        "A poll response announcing more than 64 payloads.",
+    );
     let mut r = rng("nym decode");
     let mut cases = Vec::new();
     let ha = Authority::from_seed(&bytes32(&mut r));
     let token = ha.issue([3; 16], 7, 1, ApprovalMode::Automatic, NOW);
     let ns = NymserverSecret::from_bytes(bytes32(&mut r));
-    let entry = LogEntry::seal(&ns.public(), &bytes32(&mut r), NOW, 2, &bytes32(&mut r)).expect("seal");
+    let entry =
+        LogEntry::seal(&ns.public(), &bytes32(&mut r), NOW, 2, &bytes32(&mut r)).expect("seal");
     let k = ContactAddress::from_seed(&bytes32(&mut r));
     let swap = SwapRequest {
         key: nym_key(&k.address()),
@@ -546,9 +637,25 @@ fn decode_file() -> (Value, Vec<DecodeCase>) {
         blob: seal_blob(&k.address(), &surb_for(&mut r)).expect("blob"),
     }
     .encode();
-    let frag = Fragment { upload_id: [9; 16], index: 0, count: 1, data: vec![0x55; 40] }.encode();
-    let full_frag = Fragment { upload_id: [9; 16], index: 0, count: 2, data: vec![0x55; 216] }.encode();
-    let infection = Upload::Infection { token, entries: vec![entry, entry] }.encode();
+    let frag = Fragment {
+        upload_id: [9; 16],
+        index: 0,
+        count: 1,
+        data: vec![0x55; 40],
+    }
+    .encode();
+    let full_frag = Fragment {
+        upload_id: [9; 16],
+        index: 0,
+        count: 2,
+        data: vec![0x55; 216],
+    }
+    .encode();
+    let infection = Upload::Infection {
+        token,
+        entries: vec![entry, entry],
+    }
+    .encode();
     let extension = Upload::Extension {
         case_id: [1; 16],
         address: k.address(),
@@ -567,16 +674,35 @@ fn decode_file() -> (Value, Vec<DecodeCase>) {
     .encode();
     let dummy = ClientMessage::Dummy([0xdd; 32]).encode();
     let poll0 = PollResponse::default().encode();
-    let poll2 = PollResponse { payloads: vec![vec![0xab; 239], vec![0xcd; 239]] }.encode();
+    let poll2 = PollResponse {
+        payloads: vec![vec![0xab; 239], vec![0xcd; 239]],
+    }
+    .encode();
     let approval = ha.approve([1; 16], 0, true).encode().to_vec();
     let response = k.respond(&[4; 16]).encode().to_vec();
     let valids: Vec<(&'static str, &str, Vec<u8>)> = vec![
         ("nym-message", "swap, 238 bytes", swap.clone()),
-        ("nym-message", "single fragment (variable length: no generic negatives)", frag.clone()),
-        ("nym-message", "full fragment of 237 bytes (variable length: no generic negatives)", full_frag.clone()),
+        (
+            "nym-message",
+            "single fragment (variable length: no generic negatives)",
+            frag.clone(),
+        ),
+        (
+            "nym-message",
+            "full fragment of 237 bytes (variable length: no generic negatives)",
+            full_frag.clone(),
+        ),
         ("upload", "infection with two entries", infection.clone()),
         ("upload", "extension with one entry", extension.clone()),
-        ("upload", "infection with no entries", Upload::Infection { token, entries: vec![] }.encode()),
+        (
+            "upload",
+            "infection with no entries",
+            Upload::Infection {
+                token,
+                entries: vec![],
+            }
+            .encode(),
+        ),
         ("client-message", "notification", notification.clone()),
         ("client-message", "dummy", dummy),
         ("poll-response", "empty", poll0),
@@ -594,7 +720,10 @@ fn decode_file() -> (Value, Vec<DecodeCase>) {
             // Negative cases of this kind follow its valid ones; emitted below.
         }
         f.valid(comment, &["Valid"], json!({"encoded": hex(&bytes)}));
-        cases.push(DecodeCase { kind, bytes: bytes.clone() });
+        cases.push(DecodeCase {
+            kind,
+            bytes: bytes.clone(),
+        });
         if comment.contains("variable length") {
             continue;
         }
@@ -603,51 +732,151 @@ fn decode_file() -> (Value, Vec<DecodeCase>) {
         let mut long = bytes.clone();
         long.push(0);
         let want = |x: &[u8]| decode_kind(kind, x).expect("kind").err().expect("rejected");
-        for (what, input, flag) in [("one byte short", short.to_vec(), "Truncated"), ("one byte extra", long, "Trailing")] {
+        for (what, input, flag) in [
+            ("one byte short", short.to_vec(), "Truncated"),
+            ("one byte extra", long, "Trailing"),
+        ] {
             let e = want(&input);
-            f.invalid(&format!("{comment}, {what}"), &[flag], e.code(), json!({"encoded": hex(&input)}));
+            f.invalid(
+                &format!("{comment}, {what}"),
+                &[flag],
+                e.code(),
+                json!({"encoded": hex(&input)}),
+            );
             cases.push(DecodeCase { kind, bytes: input });
         }
     }
-    let mut extra = |f: &mut FileBuilder, kind: &'static str, comment: &str, flag: &str, code: &str, bytes: Vec<u8>| {
+    let mut extra = |f: &mut FileBuilder,
+                     kind: &'static str,
+                     comment: &str,
+                     flag: &str,
+                     code: &str,
+                     bytes: Vec<u8>| {
         f.group("nym-decode", json!({"kind": kind}));
-        let e = decode_kind(kind, &bytes).expect("kind").err().expect("rejected");
+        let e = decode_kind(kind, &bytes)
+            .expect("kind")
+            .err()
+            .expect("rejected");
         assert_eq!(e.code(), code, "{comment}");
         f.invalid(comment, &[flag], code, json!({"encoded": hex(&bytes)}));
         cases.push(DecodeCase { kind, bytes });
     };
     let mut b = frag.clone();
     b[0] = 0x02;
-    extra(&mut f, "nym-message", "message type 0x02", "UnknownType", "NYM_MALFORMED", b);
-    extra(&mut f, "nym-message", "empty message", "UnknownType", "NYM_MALFORMED", vec![]);
+    extra(
+        &mut f,
+        "nym-message",
+        "message type 0x02",
+        "UnknownType",
+        "NYM_MALFORMED",
+        b,
+    );
+    extra(
+        &mut f,
+        "nym-message",
+        "empty message",
+        "UnknownType",
+        "NYM_MALFORMED",
+        vec![],
+    );
     let mut b = frag.clone();
     b[17..19].copy_from_slice(&1u16.to_be_bytes());
-    extra(&mut f, "nym-message", "index = count", "BadFragment", "NYM_BAD_FRAGMENT", b);
+    extra(
+        &mut f,
+        "nym-message",
+        "index = count",
+        "BadFragment",
+        "NYM_BAD_FRAGMENT",
+        b,
+    );
     let mut b = frag.clone();
     b[19..21].copy_from_slice(&0u16.to_be_bytes());
-    extra(&mut f, "nym-message", "count 0", "BadFragment", "NYM_BAD_FRAGMENT", b);
+    extra(
+        &mut f,
+        "nym-message",
+        "count 0",
+        "BadFragment",
+        "NYM_BAD_FRAGMENT",
+        b,
+    );
     let mut b = frag.clone();
     b[19..21].copy_from_slice(&1025u16.to_be_bytes());
-    extra(&mut f, "nym-message", "count 1025", "BadFragment", "NYM_BAD_FRAGMENT", b);
-    extra(&mut f, "nym-message", "fragment without data", "BadFragment", "NYM_BAD_FRAGMENT", frag[..21].to_vec());
+    extra(
+        &mut f,
+        "nym-message",
+        "count 1025",
+        "BadFragment",
+        "NYM_BAD_FRAGMENT",
+        b,
+    );
+    extra(
+        &mut f,
+        "nym-message",
+        "fragment without data",
+        "BadFragment",
+        "NYM_BAD_FRAGMENT",
+        frag[..21].to_vec(),
+    );
     let mut b = frag.clone();
     b[19..21].copy_from_slice(&2u16.to_be_bytes());
-    extra(&mut f, "nym-message", "non-final fragment shorter than 216", "BadFragment", "NYM_BAD_FRAGMENT", b);
+    extra(
+        &mut f,
+        "nym-message",
+        "non-final fragment shorter than 216",
+        "BadFragment",
+        "NYM_BAD_FRAGMENT",
+        b,
+    );
     let mut b = infection.clone();
     b[0] = 3;
-    extra(&mut f, "upload", "upload type 0x03", "UnknownType", "NYM_MALFORMED", b);
+    extra(
+        &mut f,
+        "upload",
+        "upload type 0x03",
+        "UnknownType",
+        "NYM_MALFORMED",
+        b,
+    );
     let mut b = infection.clone();
     b[20] = 9;
-    extra(&mut f, "upload", "token approval byte 9", "UnknownType", "NYM_TOKEN_MALFORMED", b);
+    extra(
+        &mut f,
+        "upload",
+        "token approval byte 9",
+        "UnknownType",
+        "NYM_TOKEN_MALFORMED",
+        b,
+    );
     let mut b = notification.clone();
     b[0] = 2;
-    extra(&mut f, "client-message", "client message type 0x02", "UnknownType", "NYM_MALFORMED", b);
+    extra(
+        &mut f,
+        "client-message",
+        "client message type 0x02",
+        "UnknownType",
+        "NYM_MALFORMED",
+        b,
+    );
     let mut b = poll2.clone();
     b[0] = 65;
-    extra(&mut f, "poll-response", "count 65", "TooMany", "NYM_MAILBOX_FULL", b);
+    extra(
+        &mut f,
+        "poll-response",
+        "count 65",
+        "TooMany",
+        "NYM_MAILBOX_FULL",
+        b,
+    );
     let mut b = approval.clone();
     b[20] = 2;
-    extra(&mut f, "approval", "decision byte 2", "UnknownType", "NYM_MALFORMED", b);
+    extra(
+        &mut f,
+        "approval",
+        "decision byte 2",
+        "UnknownType",
+        "NYM_MALFORMED",
+        b,
+    );
     (f.finish(), cases)
 }
 
@@ -667,16 +896,30 @@ fn check_decode(g: &Group, t: &Test) -> Result<Verdict, String> {
 fn mailbox_file() -> Value {
     let mut f = FileBuilder::new("nym", "nym-mailbox", "spec/nym.md#mailbox-state", HEADER);
     f.note("Valid", "BASIC", "Receive, serve and expire.");
-    f.note("Expiry", "FUNCTIONALITY", "Deletion 30 days after first sight, not after the last payload.");
+    f.note(
+        "Expiry",
+        "FUNCTIONALITY",
+        "Deletion 30 days after first sight, not after the last payload.",
+    );
     f.note("Full", "EDGE_CASE", "The 65th payload for one address.");
-    f.note("WrongLength", "BASIC", "A payload that is not P = 239 bytes.");
+    f.note(
+        "WrongLength",
+        "BASIC",
+        "A payload that is not P = 239 bytes.",
+    );
     f.group("nym-mailbox", json!({"hops": 4}));
     let a = [0x11u8; 36];
     let b = [0x22u8; 36];
     let p = |x: u8| hex([x; 239]);
     let recv = |now: u64, addr: &[u8; 36], pay: String| json!({"op": "receive", "now": now.to_string(), "address": hex(addr), "payload": pay});
     let serve = |now: u64, addr: &[u8; 36], pays: Vec<String>| {
-        let resp = PollResponse { payloads: pays.iter().map(|h| ::hex::decode(h).expect("hex")).collect() }.encode();
+        let resp = PollResponse {
+            payloads: pays
+                .iter()
+                .map(|h| ::hex::decode(h).expect("hex"))
+                .collect(),
+        }
+        .encode();
         json!({"op": "serve", "now": now.to_string(), "address": hex(addr), "payloads": pays, "response": hex(resp)})
     };
     let expire = |now: u64, removed: u32| json!({"op": "expire", "now": now.to_string(), "removed": removed});
@@ -698,7 +941,12 @@ fn mailbox_file() -> Value {
     );
     let mut steps: Vec<Value> = (0..64).map(|i| recv(NOW + i, &a, p(i as u8))).collect();
     steps.push(recv(NOW + 64, &a, p(64)));
-    f.invalid("65th payload", &["Full"], "NYM_MAILBOX_FULL", json!({"steps": steps}));
+    f.invalid(
+        "65th payload",
+        &["Full"],
+        "NYM_MAILBOX_FULL",
+        json!({"steps": steps}),
+    );
     f.invalid(
         "238-byte payload",
         &["WrongLength"],
@@ -731,7 +979,11 @@ fn check_mailbox(_: &Group, t: &Test) -> Result<Verdict, String> {
                     .collect();
                 let got_hex: Vec<String> = got.iter().map(hex).collect();
                 if got_hex != want {
-                    return Err(format!("serve: got {} payloads, want {}", got.len(), want.len()));
+                    return Err(format!(
+                        "serve: got {} payloads, want {}",
+                        got.len(),
+                        want.len()
+                    ));
                 }
                 expect_hex(s, "response", PollResponse { payloads: got }.encode())?;
             }
@@ -790,7 +1042,11 @@ fn report_json(r: &UploadReport) -> Map<String, Value> {
 }
 
 /// Compares (check) or fills in (record) the outputs of one step.
-fn outputs(step: &mut Map<String, Value>, got: Map<String, Value>, record: bool) -> Result<(), String> {
+fn outputs(
+    step: &mut Map<String, Value>,
+    got: Map<String, Value>,
+    record: bool,
+) -> Result<(), String> {
     for (k, v) in got {
         if record {
             step.insert(k, v);
@@ -817,8 +1073,16 @@ fn exec_nymserver(
     let n = steps.len();
     for (i, step) in steps.iter_mut().enumerate() {
         let s = step.as_object_mut().ok_or("step")?;
-        let now = if s.contains_key("now") { u64_str_field(s, "now")? } else { NOW };
-        let mut rand = FixedRng::new(if s.contains_key("randomness") { hex_field(s, "randomness")? } else { vec![] });
+        let now = if s.contains_key("now") {
+            u64_str_field(s, "now")?
+        } else {
+            NOW
+        };
+        let mut rand = FixedRng::new(if s.contains_key("randomness") {
+            hex_field(s, "randomness")?
+        } else {
+            vec![]
+        });
         let mut got = Map::new();
         let result: Result<(), NymError> = match field(s, "op")?.as_str() {
             Some("message") => match ns.handle_message(now, &hex_field(s, "message")?, &mut rand) {
@@ -828,7 +1092,10 @@ fn exec_nymserver(
                 }
                 Ok(ServerOutput::Swap(SwapOutcome::Replaced(p))) => {
                     got.insert("expect".into(), json!("replaced"));
-                    got.insert("packets".into(), packets_json(&p.into_iter().collect::<Vec<_>>()));
+                    got.insert(
+                        "packets".into(),
+                        packets_json(&p.into_iter().collect::<Vec<_>>()),
+                    );
                     Ok(())
                 }
                 Ok(ServerOutput::FragmentStored) => {
@@ -842,18 +1109,20 @@ fn exec_nymserver(
                 }
                 Err(e) => Err(e),
             },
-            Some("send") => match ns.send(now, &hex_array(s, "address")?, &hex_field(s, "message")?) {
-                Ok(SendOutcome::Sent(h, p)) => {
-                    got.insert("expect".into(), json!("sent"));
-                    got.insert("packets".into(), packets_json(&[(h, p)]));
-                    Ok(())
+            Some("send") => {
+                match ns.send(now, &hex_array(s, "address")?, &hex_field(s, "message")?) {
+                    Ok(SendOutcome::Sent(h, p)) => {
+                        got.insert("expect".into(), json!("sent"));
+                        got.insert("packets".into(), packets_json(&[(h, p)]));
+                        Ok(())
+                    }
+                    Ok(SendOutcome::Queued) => {
+                        got.insert("expect".into(), json!("queued"));
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
                 }
-                Ok(SendOutcome::Queued) => {
-                    got.insert("expect".into(), json!("queued"));
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
+            }
             Some("upload") => match Upload::decode(&hex_field(s, "upload")?)
                 .and_then(|u| ns.handle_upload(now, &u, &mut rand))
             {
@@ -892,15 +1161,26 @@ fn exec_nymserver(
         match result {
             Ok(()) => outputs(s, got, record)?,
             Err(e) if i + 1 == n => return Ok(Some(e.code())),
-            Err(e) => return Err(format!("step {i} failed with {} before the last step", e.code())),
+            Err(e) => {
+                return Err(format!(
+                    "step {i} failed with {} before the last step",
+                    e.code()
+                ))
+            }
         }
     }
     Ok(None)
 }
 
-
 /// Adds a state-machine test: runs the steps, records outputs, asserts the intended verdict.
-fn sm_test(f: &mut FileBuilder, s: &Setup, comment: &str, flags: &[&str], error: Option<&str>, mut steps: Vec<Value>) {
+fn sm_test(
+    f: &mut FileBuilder,
+    s: &Setup,
+    comment: &str,
+    flags: &[&str],
+    error: Option<&str>,
+    mut steps: Vec<Value>,
+) {
     let got = exec_nymserver(s.ns_secret, s.ha.public(), &mut steps, true).expect("generator run");
     assert_eq!(got, error, "{comment}");
     match error {
@@ -910,18 +1190,43 @@ fn sm_test(f: &mut FileBuilder, s: &Setup, comment: &str, flags: &[&str], error:
 }
 
 fn swap_msg(k: &[u8; 32], auth: [u8; 32], blob: &[u8]) -> String {
-    hex(SwapRequest { key: nym_key(k), authentication: auth, blob: blob.to_vec() }.encode())
+    hex(SwapRequest {
+        key: nym_key(k),
+        authentication: auth,
+        blob: blob.to_vec(),
+    }
+    .encode())
 }
 
 fn nymserver_file() -> Value {
     let s = setup("nym nymserver");
     let mut f = FileBuilder::new("nym", "nym-nymserver", "spec/nym.md#nymserver", HEADER);
-    f.note("Valid", "BASIC", "Swap create/replace, Send unused/used, queue drain, expiry.");
-    f.note("BadAuthentication", "AUTH_BYPASS", "A Swap whose authentication is not auth(current blob).");
+    f.note(
+        "Valid",
+        "BASIC",
+        "Swap create/replace, Send unused/used, queue drain, expiry.",
+    );
+    f.note(
+        "BadAuthentication",
+        "AUTH_BYPASS",
+        "A Swap whose authentication is not auth(current blob).",
+    );
     f.note("QueueFull", "EDGE_CASE", "The 17th queued message.");
-    f.note("Expired", "FUNCTIONALITY", "An entry 30 days after creation is gone.");
-    f.note("BadBlob", "MODIFIED_PARAMETER", "A stored blob that does not open to a SURB.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "A message to the nymserver that is neither a Swap nor a fragment.");
+    f.note(
+        "Expired",
+        "FUNCTIONALITY",
+        "An entry 30 days after creation is gone.",
+    );
+    f.note(
+        "BadBlob",
+        "MODIFIED_PARAMETER",
+        "A stored blob that does not open to a SURB.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "A message to the nymserver that is neither a Swap nor a fragment.",
+    );
     f.group("nym-nymserver", group_params(&s));
     let mut r = rng("nym nymserver steps");
     let k = ContactAddress::from_seed(&bytes32(&mut r)).address();
@@ -935,50 +1240,178 @@ fn nymserver_file() -> Value {
     let replace = |auth: [u8; 32], blob: &[u8], now: u64| json!({"op": "message", "now": t(now), "message": swap_msg(&k, auth, blob)});
     let entry = |now: u64| json!({"op": "entry", "now": t(now), "address": hex(k)});
     let send = |m: &str, now: u64| json!({"op": "send", "now": t(now), "address": hex(k), "message": hex(m.as_bytes())});
-    sm_test(&mut f, &s, "swap create", &["Valid"], None, vec![create.clone(), entry(NOW)]);
-    sm_test(&mut f, &s, "swap create then replace with auth(blob1)", &["Valid"], None,
-        vec![create.clone(), replace(a1, &blob2, NOW + 60), entry(NOW + 60), replace(a2, &blob3, NOW + 120)]);
-    sm_test(&mut f, &s, "replace with the authentication of a non-current blob", &["BadAuthentication"],
-        Some("NYM_BAD_AUTHENTICATION"), vec![create.clone(), replace(a1, &blob2, NOW + 60), replace(a1, &blob3, NOW + 120)]);
-    sm_test(&mut f, &s, "create over an existing key (all-zero authentication)", &["BadAuthentication"],
-        Some("NYM_BAD_AUTHENTICATION"), vec![create.clone(), replace([0; 32], &blob2, NOW + 60)]);
-    sm_test(&mut f, &s, "non-zero authentication for an absent key", &["BadAuthentication"],
-        Some("NYM_BAD_AUTHENTICATION"), vec![replace(a1, &blob2, NOW)]);
-    sm_test(&mut f, &s, "send on an unused entry, then on the used entry (queued)", &["Valid"], None,
-        vec![create.clone(), send("first", NOW + 10), entry(NOW + 10), send("second", NOW + 20), entry(NOW + 20)]);
-    sm_test(&mut f, &s, "a re-arming swap sends the oldest queued message through the new SURB", &["Valid"], None,
-        vec![create.clone(), send("first", NOW + 10), send("second", NOW + 20), send("third", NOW + 21),
-             replace(a1, &blob2, NOW + 30), entry(NOW + 30), replace(a2, &blob3, NOW + 40), entry(NOW + 40)]);
-    sm_test(&mut f, &s, "re-arm without queue clears the used flag", &["Valid"], None,
-        vec![create.clone(), send("first", NOW + 10), replace(a1, &blob2, NOW + 30), entry(NOW + 30), send("again", NOW + 31)]);
+    sm_test(
+        &mut f,
+        &s,
+        "swap create",
+        &["Valid"],
+        None,
+        vec![create.clone(), entry(NOW)],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "swap create then replace with auth(blob1)",
+        &["Valid"],
+        None,
+        vec![
+            create.clone(),
+            replace(a1, &blob2, NOW + 60),
+            entry(NOW + 60),
+            replace(a2, &blob3, NOW + 120),
+        ],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "replace with the authentication of a non-current blob",
+        &["BadAuthentication"],
+        Some("NYM_BAD_AUTHENTICATION"),
+        vec![
+            create.clone(),
+            replace(a1, &blob2, NOW + 60),
+            replace(a1, &blob3, NOW + 120),
+        ],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "create over an existing key (all-zero authentication)",
+        &["BadAuthentication"],
+        Some("NYM_BAD_AUTHENTICATION"),
+        vec![create.clone(), replace([0; 32], &blob2, NOW + 60)],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "non-zero authentication for an absent key",
+        &["BadAuthentication"],
+        Some("NYM_BAD_AUTHENTICATION"),
+        vec![replace(a1, &blob2, NOW)],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "send on an unused entry, then on the used entry (queued)",
+        &["Valid"],
+        None,
+        vec![
+            create.clone(),
+            send("first", NOW + 10),
+            entry(NOW + 10),
+            send("second", NOW + 20),
+            entry(NOW + 20),
+        ],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "a re-arming swap sends the oldest queued message through the new SURB",
+        &["Valid"],
+        None,
+        vec![
+            create.clone(),
+            send("first", NOW + 10),
+            send("second", NOW + 20),
+            send("third", NOW + 21),
+            replace(a1, &blob2, NOW + 30),
+            entry(NOW + 30),
+            replace(a2, &blob3, NOW + 40),
+            entry(NOW + 40),
+        ],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "re-arm without queue clears the used flag",
+        &["Valid"],
+        None,
+        vec![
+            create.clone(),
+            send("first", NOW + 10),
+            replace(a1, &blob2, NOW + 30),
+            entry(NOW + 30),
+            send("again", NOW + 31),
+        ],
+    );
     let mut steps = vec![create.clone(), send("first", NOW + 10)];
     for i in 0..16 {
         steps.push(send(&format!("queued {i}"), NOW + 11 + i));
     }
     steps.push(entry(NOW + 40));
     steps.push(send("one too many", NOW + 41));
-    sm_test(&mut f, &s, "17th queued message", &["QueueFull"], Some("NYM_QUEUE_FULL"), steps);
-    sm_test(&mut f, &s, "send to an unknown address", &["Valid"], Some("NYM_UNKNOWN_ADDRESS"), vec![send("x", NOW)]);
-    sm_test(&mut f, &s, "entry gone 30 days after creation (a replace does not extend it)", &["Expired"], None,
-        vec![create.clone(), replace(a1, &blob2, NOW + 29 * DAY), entry(NOW + 30 * DAY - 1), entry(NOW + 30 * DAY),
-             json!({"op": "expire", "now": t(NOW + 30 * DAY)}), entry(NOW + 30 * DAY)]);
-    sm_test(&mut f, &s, "send after expiry", &["Expired"], Some("NYM_UNKNOWN_ADDRESS"),
-        vec![create.clone(), send("late", NOW + 30 * DAY)]);
+    sm_test(
+        &mut f,
+        &s,
+        "17th queued message",
+        &["QueueFull"],
+        Some("NYM_QUEUE_FULL"),
+        steps,
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "send to an unknown address",
+        &["Valid"],
+        Some("NYM_UNKNOWN_ADDRESS"),
+        vec![send("x", NOW)],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "entry gone 30 days after creation (a replace does not extend it)",
+        &["Expired"],
+        None,
+        vec![
+            create.clone(),
+            replace(a1, &blob2, NOW + 29 * DAY),
+            entry(NOW + 30 * DAY - 1),
+            entry(NOW + 30 * DAY),
+            json!({"op": "expire", "now": t(NOW + 30 * DAY)}),
+            entry(NOW + 30 * DAY),
+        ],
+    );
+    sm_test(
+        &mut f,
+        &s,
+        "send after expiry",
+        &["Expired"],
+        Some("NYM_UNKNOWN_ADDRESS"),
+        vec![create.clone(), send("late", NOW + 30 * DAY)],
+    );
     let mut raw = surb_for(&mut r).encode();
     raw[141] = 0xff;
-    Lioness::new(&blob_key(&k)).encrypt(&mut raw).expect("lioness");
-    sm_test(&mut f, &s, "send through a blob that is not a SURB", &["BadBlob"], Some("NYM_BAD_BLOB"),
-        vec![replace([0; 32], &raw, NOW), send("x", NOW + 1)]);
+    Lioness::new(&blob_key(&k))
+        .encrypt(&mut raw)
+        .expect("lioness");
+    sm_test(
+        &mut f,
+        &s,
+        "send through a blob that is not a SURB",
+        &["BadBlob"],
+        Some("NYM_BAD_BLOB"),
+        vec![replace([0; 32], &raw, NOW), send("x", NOW + 1)],
+    );
     let mut m = vec![0u8; 237];
     m[0] = 0;
-    sm_test(&mut f, &s, "237-byte message with type 0x00", &["Malformed"], Some("NYM_MALFORMED"),
-        vec![json!({"op": "message", "now": t(NOW), "message": hex(m)})]);
+    sm_test(
+        &mut f,
+        &s,
+        "237-byte message with type 0x00",
+        &["Malformed"],
+        Some("NYM_MALFORMED"),
+        vec![json!({"op": "message", "now": t(NOW), "message": hex(m)})],
+    );
     f.finish()
 }
 
 fn check_nymserver(g: &Group, t: &Test) -> Result<Verdict, String> {
     let ns_secret: [u8; 32] = hex_array(g, "nymserverSecret")?;
-    expect_hex(g, "nymserverPublic", NymserverSecret::from_bytes(ns_secret).public())?;
+    expect_hex(
+        g,
+        "nymserverPublic",
+        NymserverSecret::from_bytes(ns_secret).public(),
+    )?;
     let pk = VerifyingKey::from_bytes(&hex_array(g, "authorityPublic")?)
         .map_err(|_| "authorityPublic is not a key")?;
     let mut steps = field(t, "steps")?.as_array().ok_or("steps")?.clone();
@@ -991,17 +1424,39 @@ fn check_nymserver(g: &Group, t: &Test) -> Result<Verdict, String> {
 fn case_file() -> Value {
     let s = setup("nym case");
     let mut f = FileBuilder::new("nym", "nym-nymserver", "spec/nym.md#case", HEADER);
-    f.note("Valid", "BASIC", "Infection upload, approval, chain extension, fragment reassembly.");
-    f.note("TokenReuse", "AUTH_BYPASS", "An HA token or chain token redeemed twice.");
-    f.note("ChainAbuse", "AUTH_BYPASS", "An extension outside the case, with a wrong token, or beyond the case's policy.");
-    f.note("ForgedApproval", "AUTH_BYPASS", "An approval for a batch that is not held.");
-    f.note("BadFragment", "MODIFIED_PARAMETER", "A fragment that conflicts with a stored one.");
+    f.note(
+        "Valid",
+        "BASIC",
+        "Infection upload, approval, chain extension, fragment reassembly.",
+    );
+    f.note(
+        "TokenReuse",
+        "AUTH_BYPASS",
+        "An HA token or chain token redeemed twice.",
+    );
+    f.note(
+        "ChainAbuse",
+        "AUTH_BYPASS",
+        "An extension outside the case, with a wrong token, or beyond the case's policy.",
+    );
+    f.note(
+        "ForgedApproval",
+        "AUTH_BYPASS",
+        "An approval for a batch that is not held.",
+    );
+    f.note(
+        "BadFragment",
+        "MODIFIED_PARAMETER",
+        "A fragment that conflicts with a stored one.",
+    );
     f.group("nym-nymserver", group_params(&s));
     let mut r = rng("nym case steps");
     let ns_pub = NymserverSecret::from_bytes(s.ns_secret).public();
     let t = |now: u64| now.to_string();
     // Three armed contact addresses K1..K3 and one that never swapped (K9).
-    let ks: Vec<[u8; 32]> = (0..4).map(|_| ContactAddress::from_seed(&bytes32(&mut r)).address()).collect();
+    let ks: Vec<[u8; 32]> = (0..4)
+        .map(|_| ContactAddress::from_seed(&bytes32(&mut r)).address())
+        .collect();
     let creates: Vec<Value> = ks[..3]
         .iter()
         .map(|k| {
@@ -1026,10 +1481,19 @@ fn case_file() -> Value {
         r.fill_bytes(&mut b);
         b
     };
-    let token_auto = s.ha.issue([1; 16], 840, 1, ApprovalMode::Automatic, NOW + DAY);
-    let token_held = s.ha.issue([2; 16], 840, 1, ApprovalMode::Authority, NOW + DAY);
-    let token_flat = s.ha.issue([3; 16], 840, 0, ApprovalMode::Automatic, NOW + DAY);
-    let infection = |tok: &Token| Upload::Infection { token: *tok, entries: index_log.clone() }.encode();
+    let token_auto =
+        s.ha.issue([1; 16], 840, 1, ApprovalMode::Automatic, NOW + DAY);
+    let token_held =
+        s.ha.issue([2; 16], 840, 1, ApprovalMode::Authority, NOW + DAY);
+    let token_flat =
+        s.ha.issue([3; 16], 840, 0, ApprovalMode::Automatic, NOW + DAY);
+    let infection = |tok: &Token| {
+        Upload::Infection {
+            token: *tok,
+            entries: index_log.clone(),
+        }
+        .encode()
+    };
     // Randomness: case id, then chain tokens for K1 and K2 (log order, duplicates skipped).
     let rnd = rand(48, &mut r);
     let case_id: [u8; 16] = rnd[..16].try_into().expect("16");
@@ -1037,60 +1501,155 @@ fn case_file() -> Value {
     let upload = |body: Vec<u8>, rnd: &[u8], now: u64| json!({"op": "upload", "now": t(now), "upload": hex(body), "randomness": hex(rnd)});
     let mut base = creates.clone();
     base.push(upload(infection(&token_auto), &rnd, NOW));
-    sm_test(&mut f, &s, "infection: two armed contacts notified, one unknown, one undecryptable, one too old",
-        &["Valid"], None, base.clone());
+    sm_test(
+        &mut f,
+        &s,
+        "infection: two armed contacts notified, one unknown, one undecryptable, one too old",
+        &["Valid"],
+        None,
+        base.clone(),
+    );
     let mut steps = base.clone();
     steps.push(upload(infection(&token_auto), &rand(48, &mut r), NOW + 5));
-    sm_test(&mut f, &s, "the same HA token redeemed twice", &["TokenReuse"], Some("NYM_TOKEN_SPENT"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "the same HA token redeemed twice",
+        &["TokenReuse"],
+        Some("NYM_TOKEN_SPENT"),
+        steps,
+    );
     // Extension by K1 with its chain token, log with K3 and K2 (K2 already in the case).
     let ext = |case_id: [u8; 16], k: [u8; 32], ct: [u8; 16]| {
-        Upload::Extension { case_id, address: k, chain_token: ct, entries: vec![e3, e2] }.encode()
+        Upload::Extension {
+            case_id,
+            address: k,
+            chain_token: ct,
+            entries: vec![e3, e2],
+        }
+        .encode()
     };
     let rnd_ext = rand(16, &mut r);
     let mut steps = base.clone();
     steps.push(upload(ext(case_id, ks[0], ct1), &rnd_ext, NOW + 10));
-    sm_test(&mut f, &s, "K1 extends the chain: only K3 is new", &["Valid"], None, steps.clone());
+    sm_test(
+        &mut f,
+        &s,
+        "K1 extends the chain: only K3 is new",
+        &["Valid"],
+        None,
+        steps.clone(),
+    );
     steps.push(upload(ext(case_id, ks[0], ct1), &rnd_ext, NOW + 11));
-    sm_test(&mut f, &s, "K1 extends twice", &["TokenReuse"], Some("NYM_TOKEN_SPENT"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "K1 extends twice",
+        &["TokenReuse"],
+        Some("NYM_TOKEN_SPENT"),
+        steps,
+    );
     let mut steps = base.clone();
     steps.push(upload(ext([0xee; 16], ks[0], ct1), &[], NOW + 10));
-    sm_test(&mut f, &s, "extension of an unknown case", &["ChainAbuse"], Some("NYM_UNKNOWN_CASE"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "extension of an unknown case",
+        &["ChainAbuse"],
+        Some("NYM_UNKNOWN_CASE"),
+        steps,
+    );
     let mut steps = base.clone();
     steps.push(upload(ext(case_id, ks[2], ct1), &[], NOW + 10));
-    sm_test(&mut f, &s, "extension with an address not in the case", &["ChainAbuse"], Some("NYM_NOT_IN_CASE"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "extension with an address not in the case",
+        &["ChainAbuse"],
+        Some("NYM_NOT_IN_CASE"),
+        steps,
+    );
     let mut bad = ct1;
     bad[15] ^= 1;
     let mut steps = base.clone();
     steps.push(upload(ext(case_id, ks[0], bad), &[], NOW + 10));
-    sm_test(&mut f, &s, "extension with a wrong chain token", &["ChainAbuse"], Some("NYM_BAD_CHAIN_TOKEN"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "extension with a wrong chain token",
+        &["ChainAbuse"],
+        Some("NYM_BAD_CHAIN_TOKEN"),
+        steps,
+    );
     let mut steps = base.clone();
     steps.push(upload(ext(case_id, ks[0], ct1), &rnd_ext, NOW + 10));
     let rnd_g2: [u8; 16] = rnd_ext.clone().try_into().expect("16");
     steps.push(upload(ext(case_id, ks[2], rnd_g2), &[], NOW + 11));
-    sm_test(&mut f, &s, "a generation-1 contact may not extend when max_generation = 1", &["ChainAbuse"],
-        Some("NYM_CHAIN_LIMIT"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "a generation-1 contact may not extend when max_generation = 1",
+        &["ChainAbuse"],
+        Some("NYM_CHAIN_LIMIT"),
+        steps,
+    );
     let mut steps = creates.clone();
     steps.push(upload(infection(&token_flat), &rnd, NOW));
     steps.push(upload(ext(case_id, ks[0], ct1), &[], NOW + 10));
-    sm_test(&mut f, &s, "max_generation = 0: no extension at all", &["ChainAbuse"], Some("NYM_CHAIN_LIMIT"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "max_generation = 0: no extension at all",
+        &["ChainAbuse"],
+        Some("NYM_CHAIN_LIMIT"),
+        steps,
+    );
     // Approval mode.
     let mut steps = creates.clone();
     steps.push(upload(infection(&token_held), &rnd, NOW));
     steps.push(json!({"op": "entry", "now": t(NOW), "address": hex(ks[0])}));
     steps.push(json!({"op": "approve", "now": t(NOW + 60), "approval": hex(s.ha.approve(case_id, 0, true).encode())}));
     steps.push(json!({"op": "entry", "now": t(NOW + 60), "address": hex(ks[0])}));
-    sm_test(&mut f, &s, "held batch sent after the authority's approval", &["Valid"], None, steps.clone());
+    sm_test(
+        &mut f,
+        &s,
+        "held batch sent after the authority's approval",
+        &["Valid"],
+        None,
+        steps.clone(),
+    );
     let mut denied = creates.clone();
     denied.push(upload(infection(&token_held), &rnd, NOW));
     denied.push(json!({"op": "approve", "now": t(NOW + 60), "approval": hex(s.ha.approve(case_id, 0, false).encode())}));
     denied.push(json!({"op": "entry", "now": t(NOW + 60), "address": hex(ks[0])}));
-    sm_test(&mut f, &s, "held batch discarded by the authority", &["Valid"], None, denied);
+    sm_test(
+        &mut f,
+        &s,
+        "held batch discarded by the authority",
+        &["Valid"],
+        None,
+        denied,
+    );
     steps.push(json!({"op": "approve", "now": t(NOW + 61), "approval": hex(s.ha.approve(case_id, 0, true).encode())}));
-    sm_test(&mut f, &s, "approving the same batch twice", &["ForgedApproval"], Some("NYM_BAD_APPROVAL"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "approving the same batch twice",
+        &["ForgedApproval"],
+        Some("NYM_BAD_APPROVAL"),
+        steps,
+    );
     let mut steps = creates.clone();
     steps.push(upload(infection(&token_held), &rnd, NOW));
     steps.push(json!({"op": "approve", "now": t(NOW + 60), "approval": hex(s.ha.approve(case_id, 1, true).encode())}));
-    sm_test(&mut f, &s, "approval of a batch that does not exist", &["ForgedApproval"], Some("NYM_BAD_APPROVAL"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "approval of a batch that does not exist",
+        &["ForgedApproval"],
+        Some("NYM_BAD_APPROVAL"),
+        steps,
+    );
     // The infection upload as fragments through handle_message.
     let frags = fragment_upload(&infection(&token_auto), [7; 16]).expect("fragments");
     let mut steps = creates.clone();
@@ -1104,14 +1663,28 @@ fn case_file() -> Value {
             steps.push(json!({"op": "message", "now": t(NOW), "message": hex(fr)}));
         }
     }
-    sm_test(&mut f, &s, "infection upload in fragments (one repeated), reassembled on the last", &["Valid"], None, steps);
+    sm_test(
+        &mut f,
+        &s,
+        "infection upload in fragments (one repeated), reassembled on the last",
+        &["Valid"],
+        None,
+        steps,
+    );
     let mut steps = creates.clone();
     steps.push(json!({"op": "message", "now": t(NOW), "message": hex(&frags[0])}));
     let mut conflicting = frags[0].clone();
     let last = conflicting.len() - 1;
     conflicting[last] ^= 1;
     steps.push(json!({"op": "message", "now": t(NOW), "message": hex(conflicting)}));
-    sm_test(&mut f, &s, "a fragment that conflicts with a stored one", &["BadFragment"], Some("NYM_BAD_FRAGMENT"), steps);
+    sm_test(
+        &mut f,
+        &s,
+        "a fragment that conflicts with a stored one",
+        &["BadFragment"],
+        Some("NYM_BAD_FRAGMENT"),
+        steps,
+    );
     f.finish()
 }
 
@@ -1125,14 +1698,34 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
             "client-message" | "poll-response" => "nym_client_decode",
             _ => "nym_token_decode",
         };
-        out.push((target.to_string(), format!("v-decode-{:03}", i + 1), c.bytes.clone()));
+        out.push((
+            target.to_string(),
+            format!("v-decode-{:03}", i + 1),
+            c.bytes.clone(),
+        ));
     }
     // Operation sequences: (op, argument) byte pairs, see src/fuzzing/nym.rs.
     let seqs: [(&str, &str, Vec<u8>); 4] = [
-        ("nym_nymserver_ops", "create-send-queue-rearm", vec![0, 0, 2, 0, 2, 0, 2, 0, 0, 3, 0, 6, 5, 0]),
-        ("nym_nymserver_ops", "bad-auth-expiry", vec![0, 1, 1, 1, 2, 1, 4, 200, 4, 200, 5, 0, 2, 1]),
-        ("nym_mailbox_ops", "receive-serve", vec![0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 2]),
-        ("nym_mailbox_ops", "expiry", vec![0, 0, 2, 120, 1, 0, 2, 1, 1, 0, 3, 0, 0, 0, 1, 0]),
+        (
+            "nym_nymserver_ops",
+            "create-send-queue-rearm",
+            vec![0, 0, 2, 0, 2, 0, 2, 0, 0, 3, 0, 6, 5, 0],
+        ),
+        (
+            "nym_nymserver_ops",
+            "bad-auth-expiry",
+            vec![0, 1, 1, 1, 2, 1, 4, 200, 4, 200, 5, 0, 2, 1],
+        ),
+        (
+            "nym_mailbox_ops",
+            "receive-serve",
+            vec![0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 2],
+        ),
+        (
+            "nym_mailbox_ops",
+            "expiry",
+            vec![0, 0, 2, 120, 1, 0, 2, 1, 1, 0, 3, 0, 0, 0, 1, 0],
+        ),
     ];
     for (target, name, bytes) in seqs {
         out.push((target.to_string(), format!("seq-{name}"), bytes));

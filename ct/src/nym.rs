@@ -14,7 +14,9 @@ fn respond_to_challenge() {
     let k = a.address();
     public(&k);
     let resp = a.respond(&[7; 16]);
+    // Both halves of the answer are broadcast.
     public(&resp.signature);
+    public(&resp.address);
     assert_eq!(resp.address, k);
     seed.fill(0);
 }

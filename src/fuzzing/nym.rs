@@ -16,10 +16,9 @@ mod imp {
     use crate::mix::{create_surb, Geometry, MailboxAddress, MixSecret, RouteHop};
     use crate::nym::authority::{Approval, Authority, Token};
     use crate::nym::{
-        nym_key, seal_blob, swap_auth, ClientMessage, ContactAddress, LogEntry, Mailbox, MailboxStore,
-        NymMessage,
-        NymStore, Nymserver, NymserverSecret, PollResponse, Response, SendOutcome, SwapOutcome,
-        SwapRequest, Upload, DAY, MAX_MAILBOX_PAYLOADS, MAX_QUEUE,
+        nym_key, seal_blob, swap_auth, ClientMessage, ContactAddress, LogEntry, Mailbox,
+        MailboxStore, NymMessage, NymStore, Nymserver, NymserverSecret, PollResponse, Response,
+        SendOutcome, SwapOutcome, SwapRequest, Upload, DAY, MAX_MAILBOX_PAYLOADS, MAX_QUEUE,
     };
 
     const G: Geometry = Geometry::FOUR_HOPS;
@@ -99,9 +98,15 @@ mod imp {
             .collect();
         let surbs: Vec<_> = (0u8..3)
             .filter_map(|i| {
-                create_surb(G, &route(), &MailboxAddress([i; 36]), &[i + 40; 32], &[i + 50; 32])
-                    .ok()
-                    .map(|s| s.0)
+                create_surb(
+                    G,
+                    &route(),
+                    &MailboxAddress([i; 36]),
+                    &[i + 40; 32],
+                    &[i + 50; 32],
+                )
+                .ok()
+                .map(|s| s.0)
             })
             .collect();
         let mut ns = Nymserver::new(
@@ -132,7 +137,11 @@ mod imp {
                         (None, 0) => [0; 32],
                         (_, _) => [b | 1; 32],
                     };
-                    let req = SwapRequest { key: nym_key(&k), authentication: auth, blob: blob.clone() };
+                    let req = SwapRequest {
+                        key: nym_key(&k),
+                        authentication: auth,
+                        blob: blob.clone(),
+                    };
                     let r = ns.swap(now, &req);
                     match (a % 6, model.get_mut(&ki)) {
                         (0, Some(m)) => {

@@ -153,8 +153,8 @@ pub fn verify_response(
     challenge: &Challenge,
     response: &Response,
 ) -> Result<[u8; ADDRESS_LEN], NymError> {
-    let vk = VerifyingKey::from_bytes(&response.address)
-        .map_err(|_| NymError::BadBroadcastSignature)?;
+    let vk =
+        VerifyingKey::from_bytes(&response.address).map_err(|_| NymError::BadBroadcastSignature)?;
     let mut msg = Vec::with_capacity(labels::BROADCAST.bytes.len() + 16);
     msg.extend_from_slice(labels::BROADCAST.bytes);
     msg.extend_from_slice(challenge);

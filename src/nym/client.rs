@@ -331,9 +331,7 @@ impl Client {
                                 < a.created.saturating_add(ENTRY_LIFETIME),
                         false,
                     ),
-                    Some((_, t0, Stage::Swapped)) => {
-                        (false, now >= t0.saturating_add(UPDATE_WAIT))
-                    }
+                    Some((_, t0, Stage::Swapped)) => (false, now >= t0.saturating_add(UPDATE_WAIT)),
                     Some(_) => (false, false),
                 },
                 None => continue,

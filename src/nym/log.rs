@@ -20,7 +20,11 @@ pub struct NymserverSecret(StaticSecret);
 
 impl core::fmt::Debug for NymserverSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "NymserverSecret(public {:02x?}, <secret>)", self.public())
+        write!(
+            f,
+            "NymserverSecret(public {:02x?}, <secret>)",
+            self.public()
+        )
     }
 }
 
@@ -41,7 +45,11 @@ impl NymserverSecret {
     }
 }
 
-fn entry_key(e_pub: &[u8; 32], ns: &[u8; 32], ss: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, NymError> {
+fn entry_key(
+    e_pub: &[u8; 32],
+    ns: &[u8; 32],
+    ss: &[u8; 32],
+) -> Result<Zeroizing<[u8; 32]>, NymError> {
     // SPEC: spec/nym.md#log (all-zero shared secret -> NYM_WEAK_KEY)
     if bool::from(ss.ct_eq(&[0u8; 32])) {
         return Err(NymError::WeakKey);
@@ -95,7 +103,11 @@ impl LogEntry {
         let aead = ChaCha20Poly1305::new(Key::from_slice(key.as_ref()));
         let mut ct = *address;
         let tag = aead
-            .encrypt_in_place_detached(Nonce::from_slice(&[0u8; 12]), &Self::ad(time, duration), &mut ct)
+            .encrypt_in_place_detached(
+                Nonce::from_slice(&[0u8; 12]),
+                &Self::ad(time, duration),
+                &mut ct,
+            )
             .map_err(|_| NymError::LogDecrypt)?;
         let mut t = [0u8; 16];
         t.copy_from_slice(tag.as_slice());
@@ -123,7 +135,12 @@ impl LogEntry {
 
     /// Decrypts the contact address with the nymserver secret (`spec/nym.md §6.3`).
     pub fn open(&self, secret: &NymserverSecret) -> Result<Zeroizing<[u8; ADDRESS_LEN]>, NymError> {
-        let ss = Zeroizing::new(secret.0.diffie_hellman(&PublicKey::from(self.ephemeral)).to_bytes());
+        let ss = Zeroizing::new(
+            secret
+                .0
+                .diffie_hellman(&PublicKey::from(self.ephemeral))
+                .to_bytes(),
+        );
         let key = entry_key(&self.ephemeral, &secret.public(), &ss)?;
         let aead = ChaCha20Poly1305::new(Key::from_slice(key.as_ref()));
         let mut pt = Zeroizing::new(self.ciphertext);

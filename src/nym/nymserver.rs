@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::address::{nym_key, open_blob, swap_auth};
 use super::authority::{Approval, ApprovalMode, SpentSet};
 use super::log::{LogEntry, NymserverSecret};
-use super::messages::{ClientMessage, Fragment, NymMessage, Notification, SwapRequest, Upload};
+use super::messages::{ClientMessage, Fragment, Notification, NymMessage, SwapRequest, Upload};
 use super::{
     NymError, ADDRESS_LEN, AUTH_LEN, CASE_ID_LEN, ENTRY_LIFETIME, LOG_RETENTION, MAX_QUEUE,
     NYM_KEY_LEN, UPLOAD_TIMEOUT,
@@ -261,7 +261,10 @@ impl<S: NymStore> Nymserver<S> {
             );
             return Ok(SwapOutcome::Created);
         }
-        let entry = self.store.get_mut(&req.key).ok_or(NymError::UnknownAddress)?;
+        let entry = self
+            .store
+            .get_mut(&req.key)
+            .ok_or(NymError::UnknownAddress)?;
         // SPEC: spec/nym.md#nymserver (NYM-SWAP-2: replace needs auth(current blob), constant time)
         if !bool::from(swap_auth(&entry.blob).ct_eq(&req.authentication)) {
             return Err(NymError::BadAuthentication);
@@ -346,7 +349,8 @@ impl<S: NymStore> Nymserver<S> {
                 None => Ok(ServerOutput::FragmentStored),
                 Some(bytes) => {
                     let upload = Upload::decode(&bytes)?;
-                    self.handle_upload(now, &upload, rng).map(ServerOutput::Upload)
+                    self.handle_upload(now, &upload, rng)
+                        .map(ServerOutput::Upload)
                 }
             },
         }
@@ -422,7 +426,10 @@ impl<S: NymStore> Nymserver<S> {
                 if member.redeemed {
                     return Err(NymError::TokenSpent);
                 }
-                let next = member.generation.checked_add(1).ok_or(NymError::ChainLimit)?;
+                let next = member
+                    .generation
+                    .checked_add(1)
+                    .ok_or(NymError::ChainLimit)?;
                 if next > max {
                     return Err(NymError::ChainLimit);
                 }
@@ -520,7 +527,11 @@ impl<S: NymStore> Nymserver<S> {
     }
 
     /// Applies the authority's decision on a held batch (`spec/nym.md §6.5`).
-    pub fn approve(&mut self, now: u64, approval: &Approval) -> Result<Vec<(u8, Packet)>, NymError> {
+    pub fn approve(
+        &mut self,
+        now: u64,
+        approval: &Approval,
+    ) -> Result<Vec<(u8, Packet)>, NymError> {
         approval.verify(&self.authority)?;
         let batch = self
             .pending

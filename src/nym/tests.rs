@@ -24,9 +24,15 @@ fn route() -> Vec<RouteHop> {
 }
 
 fn surb(i: u8) -> crate::mix::Surb {
-    create_surb(G, &route(), &MailboxAddress([i; 36]), &[i; 32], &[i ^ 0x55; 32])
-        .unwrap()
-        .0
+    create_surb(
+        G,
+        &route(),
+        &MailboxAddress([i; 36]),
+        &[i; 32],
+        &[i ^ 0x55; 32],
+    )
+    .unwrap()
+    .0
 }
 
 fn server() -> (Nymserver, Authority) {
@@ -49,11 +55,18 @@ fn swap_fills_the_payload_exactly() {
     let k = ContactAddress::from_seed(&[1; 32]).address();
     let blob = seal_blob(&k, &surb(1)).unwrap();
     assert_eq!(blob.len(), 141 + 1 + 32);
-    let req = SwapRequest { key: nym_key(&k), authentication: [0; 32], blob };
+    let req = SwapRequest {
+        key: nym_key(&k),
+        authentication: [0; 32],
+        blob,
+    };
     let bytes = req.encode();
     assert_eq!(bytes.len(), 32 + 32 + 141 + 1 + 32);
     assert_eq!(bytes.len(), G.max_message_len());
-    assert_eq!(NymMessage::decode(G, &bytes).unwrap(), NymMessage::Swap(req));
+    assert_eq!(
+        NymMessage::decode(G, &bytes).unwrap(),
+        NymMessage::Swap(req)
+    );
     // Other hop counts: the Swap always fills P - 1.
     for r in 1..=16 {
         let g = Geometry::new(r).unwrap();
@@ -84,10 +97,16 @@ fn broadcast_exchange() {
     assert_eq!(Response::decode(&resp.encode()).unwrap(), resp);
     let mut m = n;
     m[0] ^= 1;
-    assert_eq!(verify_response(&m, &resp), Err(NymError::BadBroadcastSignature));
+    assert_eq!(
+        verify_response(&m, &resp),
+        Err(NymError::BadBroadcastSignature)
+    );
     let mut bad = resp;
     bad.address[0] ^= 1;
-    assert_eq!(verify_response(&n, &bad), Err(NymError::BadBroadcastSignature));
+    assert_eq!(
+        verify_response(&n, &bad),
+        Err(NymError::BadBroadcastSignature)
+    );
     assert!(!std::format!("{a:?}").contains(&std::format!("{:02x?}", a.seed().as_ref())));
 }
 
@@ -98,7 +117,10 @@ fn log_entry_round_trip_and_retention() {
     let k = [7u8; 32];
     let e = LogEntry::seal_with_rng(&ns.public(), &k, NOW, 3, &mut rng).unwrap();
     assert_eq!(e.encode().len(), LOG_ENTRY_LEN);
-    assert_eq!(*LogEntry::decode(&e.encode()).unwrap().open(&ns).unwrap(), k);
+    assert_eq!(
+        *LogEntry::decode(&e.encode()).unwrap().open(&ns).unwrap(),
+        k
+    );
     let mut t = e;
     t.time += 1;
     assert_eq!(t.open(&ns), Err(NymError::LogDecrypt));
@@ -119,9 +141,15 @@ fn tokens_redeem_once() {
     assert_eq!(authority::Token::decode(&t.encode()).unwrap(), t);
     let mut spent = authority::SpentSet::new();
     spent.redeem(&t, &ha.public(), NOW).unwrap();
-    assert_eq!(spent.redeem(&t, &ha.public(), NOW), Err(NymError::TokenSpent));
+    assert_eq!(
+        spent.redeem(&t, &ha.public(), NOW),
+        Err(NymError::TokenSpent)
+    );
     let t2 = ha.issue([2; 16], 840, 2, ApprovalMode::Automatic, NOW);
-    assert_eq!(spent.redeem(&t2, &ha.public(), NOW), Err(NymError::TokenExpired));
+    assert_eq!(
+        spent.redeem(&t2, &ha.public(), NOW),
+        Err(NymError::TokenExpired)
+    );
     let other = Authority::from_seed(&[4; 32]);
     assert_eq!(
         spent.redeem(&t2, &other.public(), NOW - 1),
@@ -137,10 +165,20 @@ fn nymserver_swap_send_queue() {
     let k = ContactAddress::from_seed(&[1; 32]).address();
     let b1 = seal_blob(&k, &surb(1)).unwrap();
     let b2 = seal_blob(&k, &surb(2)).unwrap();
-    let req = |auth: [u8; 32], blob: &Vec<u8>| SwapRequest { key: nym_key(&k), authentication: auth, blob: blob.clone() };
-    assert_eq!(ns.swap(NOW, &req([1; 32], &b1)), Err(NymError::BadAuthentication));
+    let req = |auth: [u8; 32], blob: &Vec<u8>| SwapRequest {
+        key: nym_key(&k),
+        authentication: auth,
+        blob: blob.clone(),
+    };
+    assert_eq!(
+        ns.swap(NOW, &req([1; 32], &b1)),
+        Err(NymError::BadAuthentication)
+    );
     assert_eq!(ns.swap(NOW, &req([0; 32], &b1)), Ok(SwapOutcome::Created));
-    assert_eq!(ns.swap(NOW, &req([0; 32], &b2)), Err(NymError::BadAuthentication));
+    assert_eq!(
+        ns.swap(NOW, &req([0; 32], &b2)),
+        Err(NymError::BadAuthentication)
+    );
     // Send through the SURB: the packet is what the SURB itself produces.
     let expected = surb(1).reply(b"hello").unwrap();
     match ns.send(NOW, &k, b"hello").unwrap() {
@@ -151,7 +189,10 @@ fn nymserver_swap_send_queue() {
     assert_eq!(ns.send(NOW, &k, b"third").unwrap(), SendOutcome::Queued);
     // Re-arm: the oldest queued message goes through the new SURB.
     let out = ns.swap(NOW + 1, &req(swap_auth(&b1), &b2)).unwrap();
-    assert_eq!(out, SwapOutcome::Replaced(Some(surb(2).reply(b"second").unwrap())));
+    assert_eq!(
+        out,
+        SwapOutcome::Replaced(Some(surb(2).reply(b"second").unwrap()))
+    );
     let e = ns.store().get(&nym_key(&k)).unwrap();
     assert!(e.used && e.queue.len() == 1);
     for _ in 0..MAX_QUEUE - 1 {
@@ -159,7 +200,10 @@ fn nymserver_swap_send_queue() {
     }
     assert_eq!(ns.send(NOW, &k, b"q"), Err(NymError::QueueFull));
     // Expiry 30 days after creation.
-    assert_eq!(ns.send(NOW + ENTRY_LIFETIME, &k, b"x"), Err(NymError::UnknownAddress));
+    assert_eq!(
+        ns.send(NOW + ENTRY_LIFETIME, &k, b"x"),
+        Err(NymError::UnknownAddress)
+    );
     assert_eq!(ns.expire(NOW + ENTRY_LIFETIME), 1);
 }
 
@@ -169,10 +213,21 @@ fn case_needs_approval_and_policy() {
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
     let k = ContactAddress::from_seed(&[1; 32]).address();
     let blob = seal_blob(&k, &surb(1)).unwrap();
-    ns.swap(NOW, &SwapRequest { key: nym_key(&k), authentication: [0; 32], blob }).unwrap();
+    ns.swap(
+        NOW,
+        &SwapRequest {
+            key: nym_key(&k),
+            authentication: [0; 32],
+            blob,
+        },
+    )
+    .unwrap();
     let e = LogEntry::seal_with_rng(&ns.public_key(), &k, NOW - 60, 2, &mut rng).unwrap();
     let t = ha.issue([1; 16], 840, 0, ApprovalMode::Authority, NOW + DAY);
-    let up = Upload::Infection { token: t, entries: alloc::vec![e, e] };
+    let up = Upload::Infection {
+        token: t,
+        entries: alloc::vec![e, e],
+    };
     let r = ns.handle_upload(NOW, &up, &mut rng).unwrap();
     assert!(r.held && r.packets.is_empty() && r.matched == 1);
     assert_eq!(ns.pending_batches(), 1);
@@ -180,11 +235,17 @@ fn case_needs_approval_and_policy() {
     assert_eq!(ns.approve(NOW, &forged), Err(NymError::BadApproval));
     let p = ns.approve(NOW, &ha.approve(r.case_id, 0, true)).unwrap();
     assert_eq!(p.len(), 1);
-    assert_eq!(ns.approve(NOW, &ha.approve(r.case_id, 0, true)), Err(NymError::BadApproval));
+    assert_eq!(
+        ns.approve(NOW, &ha.approve(r.case_id, 0, true)),
+        Err(NymError::BadApproval)
+    );
     // The packet is the SURB's reply carrying a 46-byte notification (read back through the
     // mixes in tests/nym_end_to_end.rs).
     assert_eq!(p[0].0, 1);
-    assert_eq!(ns.handle_upload(NOW, &up, &mut rng), Err(NymError::TokenSpent));
+    assert_eq!(
+        ns.handle_upload(NOW, &up, &mut rng),
+        Err(NymError::TokenSpent)
+    );
 }
 
 #[test]

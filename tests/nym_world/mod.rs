@@ -2,7 +2,13 @@
 //! nymserver (both also mixes) and many clients. Shared by `tests/nym_end_to_end.rs` and
 //! `examples/nym_simulation.rs`. Every client↔server message crosses the mix network as a
 //! fixed-size packet; polling is a direct Serve exchange (spec/nym.md §5.2).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,8 +18,8 @@ use contact_tracing::mix::{
 };
 use contact_tracing::nym::authority::{ApprovalMode, Authority, Token};
 use contact_tracing::nym::{
-    Client, ClientConfig, ClientEvent, Mailbox, Notification, Nymserver, NymserverSecret,
-    Outgoing, PollResponse, ServerOutput,
+    Client, ClientConfig, ClientEvent, Mailbox, Notification, Nymserver, NymserverSecret, Outgoing,
+    PollResponse, ServerOutput,
 };
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
@@ -149,7 +155,11 @@ impl World {
     pub fn deliver(&mut self, first_hop: u8, packet: Vec<u8>) {
         let mut queue = vec![(first_hop, packet)];
         while let Some((hop, bytes)) = queue.pop() {
-            assert_eq!(bytes.len(), self.g.packet_len(), "every packet is 380 bytes");
+            assert_eq!(
+                bytes.len(),
+                self.g.packet_len(),
+                "every packet is 380 bytes"
+            );
             self.packets += 1;
             let node = self.nodes.get_mut(&hop).expect("known entity");
             let p = match node.process(self.now, &bytes, &mut self.rng) {
@@ -203,7 +213,9 @@ impl World {
 
     /// Client `c` creates the contact address of the current slot.
     pub fn supply(&mut self, c: usize) {
-        let out = self.clients[c].supply(self.now, &self.doc, &mut self.rng).unwrap();
+        let out = self.clients[c]
+            .supply(self.now, &self.doc, &mut self.rng)
+            .unwrap();
         let k = self.clients[c].addresses().last().unwrap();
         self.owner.insert(k, c);
         self.send(c, Cat::Supply, vec![out]);
@@ -218,8 +230,12 @@ impl World {
             // A tampered answer is refused.
             let mut bad = resp;
             bad.signature[0] ^= 1;
-            assert!(self.clients[x].record(self.now, &n, &bad, duration, &mut self.rng).is_err());
-            self.clients[x].record(self.now, &n, &resp, duration, &mut self.rng).unwrap();
+            assert!(self.clients[x]
+                .record(self.now, &n, &bad, duration, &mut self.rng)
+                .is_err());
+            self.clients[x]
+                .record(self.now, &n, &resp, duration, &mut self.rng)
+                .unwrap();
             self.heard[x].insert(resp.address);
         }
     }
@@ -227,7 +243,9 @@ impl World {
     /// Every client runs its update schedule.
     pub fn tick_all(&mut self) {
         for c in 0..self.clients.len() {
-            let out = self.clients[c].tick(self.now, &self.doc, &mut self.rng).unwrap();
+            let out = self.clients[c]
+                .tick(self.now, &self.doc, &mut self.rng)
+                .unwrap();
             self.send(c, Cat::Update, out);
         }
     }

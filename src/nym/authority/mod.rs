@@ -2,6 +2,6 @@
 
 mod token;
 
-pub use token::{Approval, ApprovalMode, Authority, SpentSet, Token, APPROVAL_LEN};
 /// The authority's Ed25519 verification key (re-exported from `ed25519-dalek`).
 pub use ed25519_dalek::VerifyingKey;
+pub use token::{Approval, ApprovalMode, Authority, SpentSet, Token, APPROVAL_LEN};
