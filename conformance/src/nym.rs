@@ -1227,6 +1227,11 @@ fn nymserver_file() -> Value {
         "MODIFIED_PARAMETER",
         "A message to the nymserver that is neither a Swap nor a fragment.",
     );
+    f.note(
+        "UnknownAddress",
+        "FUNCTIONALITY",
+        "Send for an address without an entry: a log entry that matches nothing.",
+    );
     f.group("nym-nymserver", group_params(&s));
     let mut r = rng("nym nymserver steps");
     let k = ContactAddress::from_seed(&bytes32(&mut r)).address();
@@ -1352,7 +1357,7 @@ fn nymserver_file() -> Value {
         &mut f,
         &s,
         "send to an unknown address",
-        &["Valid"],
+        &["UnknownAddress"],
         Some("NYM_UNKNOWN_ADDRESS"),
         vec![send("x", NOW)],
     );
