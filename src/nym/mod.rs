@@ -11,6 +11,36 @@
 //!   (`§5`); [`authority::Authority`], [`authority::Token`], [`authority::SpentSet`] (`§6.2`).
 //! * [`Client`]: address supply, broadcast, contact log, infection, chain extension and the
 //!   five-step update schedule (`§7`).
+//!
+//! ```
+//! use contact_tracing::mix::{create_surb, Geometry, MailboxAddress, MixSecret, RouteHop};
+//! use contact_tracing::nym::authority::Authority;
+//! use contact_tracing::nym::{
+//!     nym_key, seal_blob, ContactAddress, Nymserver, NymserverSecret, SendOutcome, SwapOutcome,
+//!     SwapRequest,
+//! };
+//!
+//! let g = Geometry::FOUR_HOPS;
+//! let route: Vec<RouteHop> = [1u8, 2, 3, 10]
+//!     .iter()
+//!     .map(|n| RouteHop { entity: *n, key_select: 0, public_key: MixSecret::from_bytes([*n; 32]).public_key() })
+//!     .collect();
+//! // The client: a contact address K and a SURB to its mailbox, sealed under K.
+//! let k = ContactAddress::from_seed(&[7; 32]).address();
+//! let (surb, _secret) = create_surb(g, &route, &MailboxAddress([9; 36]), &[1; 32], &[2; 32])?;
+//! let swap = SwapRequest { key: nym_key(&k), authentication: [0; 32], blob: seal_blob(&k, &surb)? };
+//! assert_eq!(swap.encode().len(), 238); // fills the 4-hop payload exactly
+//!
+//! // The nymserver stores it; a Send with K (from an authorised upload) replies through the SURB.
+//! let ha = Authority::from_seed(&[3; 32]);
+//! let mut ns = Nymserver::new(g, NymserverSecret::from_bytes([4; 32]), ha.public());
+//! assert_eq!(ns.swap(1_700_000_000, &swap)?, SwapOutcome::Created);
+//! let SendOutcome::Sent(first_hop, packet) = ns.send(1_700_000_000, &k, b"case")? else { unreachable!() };
+//! assert_eq!((first_hop, packet.as_bytes().len()), (1, 380));
+//! // A second message waits for the client to re-arm the address.
+//! assert_eq!(ns.send(1_700_000_000, &k, b"next")?, SendOutcome::Queued);
+//! # Ok::<(), contact_tracing::nym::NymError>(())
+//! ```
 
 #[cfg(feature = "alloc")]
 mod address;
