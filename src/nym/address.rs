@@ -20,6 +20,7 @@ pub type Challenge = [u8; 16];
 
 /// `nym_key(K) = H("…/nym-key" || K)`: the nymserver's lookup key (`spec/nym.md §3.1`, NYM-ADDR-1).
 pub fn nym_key(address: &[u8; ADDRESS_LEN]) -> [u8; NYM_KEY_LEN] {
+    // SPEC: spec/nym.md#address (NYM-ADDR-1)
     let mut h = Sha256::new();
     h.update(labels::NYM_KEY.bytes);
     h.update(address);
@@ -45,6 +46,7 @@ pub fn swap_auth(blob: &[u8]) -> [u8; AUTH_LEN] {
 
 /// `blob = LIONESS-Encrypt(blob_key(K), SURB)` (`spec/nym.md §3.1`, NYM-ADDR-2).
 pub fn seal_blob(address: &[u8; ADDRESS_LEN], surb: &Surb) -> Result<Vec<u8>, NymError> {
+    // SPEC: spec/nym.md#address (NYM-ADDR-2)
     let mut b = surb.encode();
     Lioness::new(&blob_key(address))
         .encrypt(&mut b)

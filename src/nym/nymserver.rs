@@ -266,6 +266,7 @@ impl<S: NymStore> Nymserver<S> {
             .get_mut(&req.key)
             .ok_or(NymError::UnknownAddress)?;
         // SPEC: spec/nym.md#nymserver (NYM-SWAP-2: replace needs auth(current blob), constant time)
+        // SPEC: spec/nym.md#nymserver (NYM-SWAP-4: otherwise no state change)
         if !bool::from(swap_auth(&entry.blob).ct_eq(&req.authentication)) {
             return Err(NymError::BadAuthentication);
         }
@@ -310,6 +311,7 @@ impl<S: NymStore> Nymserver<S> {
         message: &[u8],
     ) -> Result<SendOutcome, NymError> {
         let key = nym_key(address);
+        // SPEC: spec/nym.md#nymserver (NYM-SEND-1)
         if !self.live(&key, now) {
             return Err(NymError::UnknownAddress);
         }
@@ -393,6 +395,7 @@ impl<S: NymStore> Nymserver<S> {
             Upload::Infection { token, entries } => {
                 // SPEC: spec/nym.md#case (NYM-CASE-1)
                 self.spent.redeem(token, &self.authority, now)?;
+                // SPEC: spec/nym.md#case (NYM-CASE-3: case id first, then chain tokens)
                 let mut case_id = [0u8; CASE_ID_LEN];
                 rng.fill_bytes(&mut case_id);
                 self.cases.insert(

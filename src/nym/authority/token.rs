@@ -150,6 +150,7 @@ impl SpentSet {
 
     /// Drops serials whose token has expired (they can never verify again).
     pub fn purge(&mut self, now: u64) {
+        // SPEC: spec/nym.md#token (NYM-TOKEN-4)
         self.spent.retain(|_, exp| now < *exp);
     }
 
