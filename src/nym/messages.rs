@@ -310,8 +310,10 @@ impl PollResponse {
     /// The wire form.
     pub fn encode(&self) -> Vec<u8> {
         let mut v = Vec::new();
-        v.push(u8::try_from(self.payloads.len()).unwrap_or(u8::MAX));
-        for p in self.payloads.iter().take(MAX_MAILBOX_PAYLOADS) {
+        // At most 64 payloads are encoded (a mailbox never holds more, spec/nym.md §5.1).
+        let n = self.payloads.len().min(MAX_MAILBOX_PAYLOADS);
+        v.push(u8::try_from(n).unwrap_or(u8::MAX));
+        for p in self.payloads.iter().take(n) {
             v.extend_from_slice(p);
         }
         v
