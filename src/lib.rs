@@ -10,6 +10,7 @@
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
 //! | [`encounter`] | Onion-identity encounter DH and HA-signed infection reports (seed 000) | `spec/encounter.md` |
 //! | [`mix`] | Mix packets: compact Sphinx header, LIONESS, SURBs, replay tags, day keys (seed 001) | `spec/mix.md` |
+//! | [`nym`] | Nym swap, mailbox, HA tokens, client and notification chain (seed 001) | `spec/nym.md` |
 //! | `event` | Corona Network events, pairing and the status cascade (seed 002; `alloc`) | `spec/events.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
@@ -74,6 +75,7 @@ pub mod wire;
 
 pub mod encounter;
 pub mod mix;
+pub mod nym;
 pub mod tcn;
 
 #[cfg(feature = "alloc")]

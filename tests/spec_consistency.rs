@@ -64,6 +64,11 @@ fn event_error_table_matches() {
 }
 
 #[test]
+fn nym_error_table_matches() {
+    check("nym.md", "NYM_", &contact_tracing::nym::NymError::ALL);
+}
+
+#[test]
 fn every_label_is_in_the_registry_document() {
     let text = spec("labels.md");
     for (protocol, label) in contact_tracing::labels::all() {

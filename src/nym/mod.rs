@@ -1,0 +1,262 @@
+//! Nym swap, mailbox and client of seed 001 (`spec/nym.md`): blind contact addresses, the
+//! nymserver's SURB store, mailbox servers, health-authority tokens and the notification chain.
+//!
+//! Builds on [`crate::mix`]: every Swap, upload fragment, notification and dummy is one
+//! fixed-size mix packet (380 bytes at 4 hops).
+//!
+//! * [`ContactAddress`] / [`nym_key`] / [`seal_blob`]: contact addresses and the blob (`§3.1`).
+//! * [`SwapRequest`], [`Fragment`], [`Upload`], [`ClientMessage`], [`LogEntry`],
+//!   [`PollResponse`]: strict codecs (`§3`, `§5`, `§6`).
+//! * [`Nymserver`] over a [`NymStore`] (`§3.4`, `§6.5`); [`Mailbox`] over a [`MailboxStore`]
+//!   (`§5`); [`authority::Authority`], [`authority::Token`], [`authority::SpentSet`] (`§6.2`).
+//! * [`Client`]: address supply, broadcast, contact log, infection, chain extension and the
+//!   five-step update schedule (`§7`).
+//!
+//! ```
+//! use contact_tracing::mix::{create_surb, Geometry, MailboxAddress, MixSecret, RouteHop};
+//! use contact_tracing::nym::authority::Authority;
+//! use contact_tracing::nym::{
+//!     nym_key, seal_blob, ContactAddress, Nymserver, NymserverSecret, SendOutcome, SwapOutcome,
+//!     SwapRequest,
+//! };
+//!
+//! let g = Geometry::FOUR_HOPS;
+//! let route: Vec<RouteHop> = [1u8, 2, 3, 10]
+//!     .iter()
+//!     .map(|n| RouteHop { entity: *n, key_select: 0, public_key: MixSecret::from_bytes([*n; 32]).public_key() })
+//!     .collect();
+//! // The client: a contact address K and a SURB to its mailbox, sealed under K.
+//! let k = ContactAddress::from_seed(&[7; 32]).address();
+//! let (surb, _secret) = create_surb(g, &route, &MailboxAddress([9; 36]), &[1; 32], &[2; 32])?;
+//! let swap = SwapRequest { key: nym_key(&k), authentication: [0; 32], blob: seal_blob(&k, &surb)? };
+//! assert_eq!(swap.encode().len(), 238); // fills the 4-hop payload exactly
+//!
+//! // The nymserver stores it; a Send with K (from an authorised upload) replies through the SURB.
+//! let ha = Authority::from_seed(&[3; 32]);
+//! let mut ns = Nymserver::new(g, NymserverSecret::from_bytes([4; 32]), ha.public());
+//! assert_eq!(ns.swap(1_700_000_000, &swap)?, SwapOutcome::Created);
+//! let SendOutcome::Sent(first_hop, packet) = ns.send(1_700_000_000, &k, b"case")? else { unreachable!() };
+//! assert_eq!((first_hop, packet.as_bytes().len()), (1, 380));
+//! // A second message waits for the client to re-arm the address.
+//! assert_eq!(ns.send(1_700_000_000, &k, b"next")?, SendOutcome::Queued);
+//! # Ok::<(), contact_tracing::nym::NymError>(())
+//! ```
+
+#[cfg(feature = "alloc")]
+mod address;
+#[cfg(feature = "alloc")]
+pub mod authority;
+#[cfg(feature = "alloc")]
+mod client;
+#[cfg(feature = "alloc")]
+mod log;
+#[cfg(feature = "alloc")]
+mod mailbox;
+#[cfg(feature = "alloc")]
+mod messages;
+#[cfg(feature = "alloc")]
+mod nymserver;
+
+use crate::error::ErrorCode;
+use crate::mix::MixError;
+use crate::wire::WireError;
+
+#[cfg(feature = "alloc")]
+pub use address::{
+    blob_key, nym_key, open_blob, seal_blob, swap_auth, verify_response, Challenge, ContactAddress,
+    Response, RESPONSE_LEN,
+};
+#[cfg(feature = "alloc")]
+pub use client::{Client, ClientConfig, ClientEvent, Outgoing, UPDATE_AFTER, UPDATE_WAIT};
+#[cfg(feature = "alloc")]
+pub use log::{ContactLog, LogEntry, NymserverSecret};
+#[cfg(feature = "alloc")]
+pub use mailbox::{Mailbox, MailboxEntry, MailboxStore, MemoryMailboxStore};
+#[cfg(feature = "alloc")]
+pub use messages::{
+    fragment_upload, ClientMessage, Fragment, Notification, NymMessage, PollResponse, SwapRequest,
+    Upload,
+};
+#[cfg(feature = "alloc")]
+pub use nymserver::{
+    Case, CaseMember, MemoryNymStore, NymEntry, NymStore, Nymserver, SendOutcome, ServerOutput,
+    SwapOutcome, UploadReport,
+};
+
+/// Seconds per day.
+pub const DAY: u64 = 86_400;
+/// Length of a contact address `K` (`spec/nym.md §2`).
+pub const ADDRESS_LEN: usize = 32;
+/// Length of a nymserver lookup key.
+pub const NYM_KEY_LEN: usize = 32;
+/// Length of a Swap authentication value.
+pub const AUTH_LEN: usize = 32;
+/// One contact address per slot of this many seconds (288 a day).
+pub const SLOT_SECONDS: u64 = 300;
+/// Life of a nymserver entry from its creation.
+pub const ENTRY_LIFETIME: u64 = 30 * DAY;
+/// Life of a mailbox address from first sight.
+pub const MAILBOX_RETENTION: u64 = 30 * DAY;
+/// Life of a contact-log entry.
+pub const LOG_RETENTION: u64 = 30 * DAY;
+/// Queued messages per nymserver entry.
+pub const MAX_QUEUE: usize = 16;
+/// Payloads kept per mailbox address.
+pub const MAX_MAILBOX_PAYLOADS: usize = 64;
+/// Data bytes per upload fragment.
+pub const FRAGMENT_DATA_MAX: usize = 216;
+/// Header bytes of an upload fragment.
+pub const FRAGMENT_HEADER_LEN: usize = 21;
+/// Fragments per upload.
+pub const MAX_FRAGMENTS: u16 = 1024;
+/// Incomplete uploads are dropped after this many seconds.
+pub const UPLOAD_TIMEOUT: u64 = DAY;
+/// Length of a health-authority token.
+pub const TOKEN_LEN: usize = 92;
+/// Length of an encrypted contact-log entry.
+pub const LOG_ENTRY_LEN: usize = 90;
+/// Length of a notification message.
+pub const NOTIFICATION_LEN: usize = 46;
+/// Length of a case id and of a chain token.
+pub const CASE_ID_LEN: usize = 16;
+
+/// Every way a nym operation can fail (`spec/nym.md §8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NymError {
+    /// The input ended early.
+    Truncated,
+    /// Bytes follow the value.
+    TrailingBytes,
+    /// Unknown type byte or length class.
+    Malformed,
+    /// A mailbox payload that is not `P` bytes.
+    BadLength,
+    /// Swap authentication mismatch.
+    BadAuthentication,
+    /// Send to an absent or expired entry.
+    UnknownAddress,
+    /// The entry's queue is full.
+    QueueFull,
+    /// The blob does not decrypt to a valid SURB.
+    BadBlob,
+    /// The mailbox address holds the maximum number of payloads.
+    MailboxFull,
+    /// Upload fragment fields are inconsistent.
+    BadFragment,
+    /// A token with an invalid policy byte.
+    TokenMalformed,
+    /// A token whose signature does not verify.
+    TokenBadSignature,
+    /// A token past its expiry.
+    TokenExpired,
+    /// A token or chain token already redeemed.
+    TokenSpent,
+    /// An all-zero X25519 output.
+    WeakKey,
+    /// A contact-log entry whose tag does not verify.
+    LogDecrypt,
+    /// No such case.
+    UnknownCase,
+    /// The address is not a member of the case.
+    NotInCase,
+    /// The chain token does not match.
+    BadChainToken,
+    /// The case's policy forbids another generation.
+    ChainLimit,
+    /// A batch approval with a bad signature or for an unknown batch.
+    BadApproval,
+    /// The broadcast response's signature does not verify.
+    BadBroadcastSignature,
+    /// An error of the mix layer (API only).
+    Mix,
+}
+
+impl NymError {
+    /// Every error, in the order of the spec's error table.
+    pub const ALL: [NymError; 23] = [
+        NymError::Truncated,
+        NymError::TrailingBytes,
+        NymError::Malformed,
+        NymError::BadLength,
+        NymError::BadAuthentication,
+        NymError::UnknownAddress,
+        NymError::QueueFull,
+        NymError::BadBlob,
+        NymError::MailboxFull,
+        NymError::BadFragment,
+        NymError::TokenMalformed,
+        NymError::TokenBadSignature,
+        NymError::TokenExpired,
+        NymError::TokenSpent,
+        NymError::WeakKey,
+        NymError::LogDecrypt,
+        NymError::UnknownCase,
+        NymError::NotInCase,
+        NymError::BadChainToken,
+        NymError::ChainLimit,
+        NymError::BadApproval,
+        NymError::BadBroadcastSignature,
+        NymError::Mix,
+    ];
+
+    /// Codes the spec marks as API-only: no vector carries them.
+    pub const API_ONLY: [NymError; 1] = [NymError::Mix];
+}
+
+impl ErrorCode for NymError {
+    fn code(&self) -> &'static str {
+        match self {
+            NymError::Truncated => "NYM_TRUNCATED",
+            NymError::TrailingBytes => "NYM_TRAILING_BYTES",
+            NymError::Malformed => "NYM_MALFORMED",
+            NymError::BadLength => "NYM_BAD_LENGTH",
+            NymError::BadAuthentication => "NYM_BAD_AUTHENTICATION",
+            NymError::UnknownAddress => "NYM_UNKNOWN_ADDRESS",
+            NymError::QueueFull => "NYM_QUEUE_FULL",
+            NymError::BadBlob => "NYM_BAD_BLOB",
+            NymError::MailboxFull => "NYM_MAILBOX_FULL",
+            NymError::BadFragment => "NYM_BAD_FRAGMENT",
+            NymError::TokenMalformed => "NYM_TOKEN_MALFORMED",
+            NymError::TokenBadSignature => "NYM_TOKEN_BAD_SIGNATURE",
+            NymError::TokenExpired => "NYM_TOKEN_EXPIRED",
+            NymError::TokenSpent => "NYM_TOKEN_SPENT",
+            NymError::WeakKey => "NYM_WEAK_KEY",
+            NymError::LogDecrypt => "NYM_LOG_DECRYPT",
+            NymError::UnknownCase => "NYM_UNKNOWN_CASE",
+            NymError::NotInCase => "NYM_NOT_IN_CASE",
+            NymError::BadChainToken => "NYM_BAD_CHAIN_TOKEN",
+            NymError::ChainLimit => "NYM_CHAIN_LIMIT",
+            NymError::BadApproval => "NYM_BAD_APPROVAL",
+            NymError::BadBroadcastSignature => "NYM_BAD_BROADCAST_SIGNATURE",
+            NymError::Mix => "NYM_MIX",
+        }
+    }
+}
+
+impl From<WireError> for NymError {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::TrailingBytes => NymError::TrailingBytes,
+            _ => NymError::Truncated,
+        }
+    }
+}
+
+impl From<MixError> for NymError {
+    fn from(_: MixError) -> Self {
+        NymError::Mix
+    }
+}
+
+impl core::fmt::Display for NymError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for NymError {}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests;
