@@ -2,6 +2,7 @@
 //! clients meet over simulated days; A tests positive and exactly A's contacts are notified; one
 //! of them extends the chain and exactly its contacts are notified next; everybody else only
 //! receives dummies. Every client↔server message is a 380-byte mix packet.
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

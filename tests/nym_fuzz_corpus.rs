@@ -1,5 +1,6 @@
 //! Replays the committed `nym` fuzz corpora (vector seeds and inputs found by short fuzz runs)
 //! through the fuzz bodies on stable Rust.
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

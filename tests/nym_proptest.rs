@@ -1,4 +1,5 @@
 //! Property tests of the nym codecs and the contact log (spec/nym.md §3, §6).
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -7,18 +7,26 @@ fn spec(name: &str) -> String {
     std::fs::read_to_string(format!("{}/spec/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-/// Codes in the first column of the spec's "Errors" table.
+/// Codes in the first column of the tables under the spec's "Errors" heading.
 fn table_codes(text: &str, prefix: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .filter_map(|l| l.split('`').next())
-        .filter(|c| {
-            c.starts_with(prefix)
-                && c.chars()
-                    .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_')
-        })
-        .map(str::to_string)
-        .collect()
+    let mut in_errors = false;
+    let mut codes = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('#') {
+            in_errors = line.to_lowercase().contains("error");
+            continue;
+        }
+        let Some(cell) = line.strip_prefix("| `").and_then(|l| l.split('`').next()) else {
+            continue;
+        };
+        let well_formed = cell
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if in_errors && cell.starts_with(prefix) && well_formed {
+            codes.push(cell.to_string());
+        }
+    }
+    codes
 }
 
 fn check<E: ErrorCode>(spec_file: &str, prefix: &str, all: &[E]) {

@@ -731,7 +731,7 @@ fn decode_file() -> (Value, Vec<DecodeCase>) {
         let short = &bytes[..bytes.len() - 1];
         let mut long = bytes.clone();
         long.push(0);
-        let want = |x: &[u8]| decode_kind(kind, x).expect("kind").err().expect("rejected");
+        let want = |x: &[u8]| decode_kind(kind, x).expect("kind").expect_err("rejected");
         for (what, input, flag) in [
             ("one byte short", short.to_vec(), "Truncated"),
             ("one byte extra", long, "Trailing"),
@@ -755,8 +755,7 @@ fn decode_file() -> (Value, Vec<DecodeCase>) {
         f.group("nym-decode", json!({"kind": kind}));
         let e = decode_kind(kind, &bytes)
             .expect("kind")
-            .err()
-            .expect("rejected");
+            .expect_err("rejected");
         assert_eq!(e.code(), code, "{comment}");
         f.invalid(comment, &[flag], code, json!({"encoded": hex(&bytes)}));
         cases.push(DecodeCase { kind, bytes });
