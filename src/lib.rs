@@ -8,6 +8,7 @@
 //! | module | protocol | specification |
 //! |---|---|---|
 //! | [`tcn`] | Temporary Contact Numbers v0.4 (seed 003) | `spec/tcn.md` |
+//! | [`geo`] | Geo Trace salted location hashes (seed 004) | `spec/geo.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
 //! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
@@ -63,6 +64,7 @@ pub mod labels;
 pub mod wire;
 
 pub mod tcn;
+pub mod geo;
 
 #[doc(hidden)]
 pub mod fuzzing;
