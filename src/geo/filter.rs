@@ -65,7 +65,8 @@ impl SampleFilter {
             return Err(GeoError::SampleInaccurate);
         }
         if let Some(last) = self.last_kept {
-            if t < last.saturating_add(MIN_SAMPLE_SPACING_S) {
+            // `t − last` without overflow; a clock going backwards is too soon.
+            if t.checked_sub(last).map_or(true, |d| d < MIN_SAMPLE_SPACING_S) {
                 return Err(GeoError::SampleTooSoon);
             }
         }
