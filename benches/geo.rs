@@ -1,4 +1,5 @@
 //! Benches of the `geo` protocol (see BENCHMARKS.md, section Geo).
+#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items
 //!
 //! * `risk_points_and_hashes/sample`: the 30 risk points of one sample and their 30 classic risk
 //!   hashes (salts already fetched), beside `risk_points/sample` alone.
@@ -7,6 +8,12 @@
 //! * `central/*`: a store of `GEO_BENCH_RECORDS` records (default 10 000 000): a positive report of
 //!   a user with 300 hashes, a user's query, and the floor: a linear scan of every stored hash
 //!   against the positive user's sorted hashes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -23,9 +30,14 @@ fn per_sample(c: &mut Criterion) {
     let loc = Location::new(47_376_887, 8_541_694).unwrap();
     let key = SaltKey::from_bytes([7; 32]);
     let t = 1_700_000_000u64;
-    let salts: Vec<_> = risk_points(&loc, t).iter().map(|p| key.salt(&p.block())).collect();
+    let salts: Vec<_> = risk_points(&loc, t)
+        .iter()
+        .map(|p| key.salt(&p.block()))
+        .collect();
     let mut g = c.benchmark_group("risk_points");
-    g.bench_function("sample", |b| b.iter(|| risk_points(black_box(&loc), black_box(t))));
+    g.bench_function("sample", |b| {
+        b.iter(|| risk_points(black_box(&loc), black_box(t)))
+    });
     g.finish();
     let mut g = c.benchmark_group("risk_points_and_hashes");
     g.bench_function("sample", |b| {
@@ -51,7 +63,10 @@ fn salts(c: &mut Criterion) {
     let mut g = c.benchmark_group("salt");
     g.bench_function("classic", |b| b.iter(|| key.salt(black_box(&block))));
     g.bench_function("oprf_server_evaluate", |b| {
-        b.iter(|| seed.evaluate(black_box(&block), black_box(&blinded)).unwrap())
+        b.iter(|| {
+            seed.evaluate(black_box(&block), black_box(&blinded))
+                .unwrap()
+        })
     });
     g.bench_function("oprf_client_blind_finalize", |b| {
         b.iter(|| {
@@ -94,7 +109,11 @@ fn central(c: &mut Criterion) {
                 shared = h;
             }
             all_hashes.push(RiskHash(h));
-            recs.push(UploadRecord { hash: RiskHash(h), user: UserId(id), size: BlockSize::M5 });
+            recs.push(UploadRecord {
+                hash: RiskHash(h),
+                user: UserId(id),
+                size: BlockSize::M5,
+            });
         }
         server.upload(&recs, 1000);
     }
@@ -107,8 +126,12 @@ fn central(c: &mut Criterion) {
     let mut positive = [0u8; 16];
     positive[..8].copy_from_slice(&((users / 2) as u64).to_be_bytes());
     let positive = UserId(positive);
-    let mut mine: Vec<RiskHash> =
-        server.storage().records_of_user(&positive).into_iter().map(|(h, _)| h).collect();
+    let mut mine: Vec<RiskHash> = server
+        .storage()
+        .records_of_user(&positive)
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
     mine.sort();
     let mut g = c.benchmark_group("central");
     g.sample_size(10);

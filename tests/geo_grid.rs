@@ -1,6 +1,12 @@
 //! The matching-distance claim of `spec/geo.md §2.7`: two locations of one zone whose plane points
 //! are closer than δ = 44 µdeg share a cell in at least one of layers A, B, C. Also measures how
 //! often layer A alone would miss.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use contact_tracing::geo::{Layer, Location, PlanePoint, MATCH_DISTANCE_E6, SCALE};
 use proptest::prelude::*;
@@ -56,8 +62,12 @@ fn measure_single_layer_misses() {
             let lat = ((unit() * 2.0 - 1.0) * 70e6) as i32;
             let lon = ((unit() * 2.0 - 1.0) * 180e6) as i32;
             let a = Location::new(lat, lon).unwrap();
-            let Some(b) = offset(&a, band, unit() * std::f64::consts::TAU) else { continue };
-            let Some(d2) = dist(&a.plane(), &b.plane()) else { continue };
+            let Some(b) = offset(&a, band, unit() * std::f64::consts::TAU) else {
+                continue;
+            };
+            let Some(d2) = dist(&a.plane(), &b.plane()) else {
+                continue;
+            };
             if d2 >= DELTA * DELTA {
                 continue;
             }

@@ -3,6 +3,12 @@
 //! rate-limited salt servers chosen by D cell, hash and upload; some users report positive. The
 //! central server's answers must equal a brute-force reference computed from the raw points
 //! (grid cells and time blocks only: no salts, hashes or central store).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -30,7 +36,10 @@ struct Client {
 }
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// 2000 users, three hours (08:00-11:00 UTC): runs in the default debug `cargo test`.
@@ -111,7 +120,11 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
                 let t = DAY0 + hour * 3600 + i * 300 + phase;
                 let lat = spot.0 + (rng.next_u32() % 61) as i32 - 30;
                 let lon = spot.1 + (rng.next_u32() % 61) as i32 - 30;
-                let acc = if rng.next_u32() % 10 == 0 { 1500 } else { 300 + rng.next_u32() % 700 };
+                let acc = if rng.next_u32() % 10 == 0 {
+                    1500
+                } else {
+                    300 + rng.next_u32() % 700
+                };
                 match c.filter.accept(t, lat, lon, acc) {
                     Ok(s) => {
                         c.samples.push(s);
@@ -146,7 +159,8 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
                     .handle_classic(c.addr, now, &req)
                     .expect("one request per server per hour is allowed");
                 for (b, answer) in blocks.iter().zip(resp.items) {
-                    c.salts.insert((s, *b), Salt::from_bytes(answer.expect("block in window")));
+                    c.salts
+                        .insert((s, *b), Salt::from_bytes(answer.expect("block in window")));
                 }
             }
             let mut records = Vec::with_capacity(fresh.len());
@@ -155,7 +169,11 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
                 let hash = risk_hash_classic(&c.salts[&(s, p.block())], p);
                 c.by_hash.insert(hash, p.key());
                 c.uploaded.insert(p.key());
-                records.push(UploadRecord { hash, user: c.id, size: p.block().size() });
+                records.push(UploadRecord {
+                    hash,
+                    user: c.id,
+                    size: p.block().size(),
+                });
             }
             central.upload(&records, now);
         }
@@ -186,7 +204,11 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
         .iter()
         .enumerate()
         .flat_map(|(u, c)| {
-            c.samples.iter().map(move |s| Raw { user: u, t: s.t, cells: s.location.fine_cells() })
+            c.samples.iter().map(move |s| Raw {
+                user: u,
+                t: s.t,
+                cells: s.location.fine_cells(),
+            })
         })
         .collect();
     raw.sort_by_key(|r| r.t);
@@ -198,13 +220,15 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
             let pblocks: BTreeSet<TimeBlock> = time_blocks(ps.t).into_iter().collect();
             let lo = raw.partition_point(|r| r.t + horizon < ps.t);
             for r in raw[lo..].iter().take_while(|r| r.t <= ps.t + horizon) {
-                for l in 0..3 {
-                    if r.cells[l] != pcells[l] {
+                for (cell, pcell) in r.cells.iter().zip(&pcells) {
+                    if cell != pcell {
                         continue;
                     }
                     for b in time_blocks(r.t) {
                         if pblocks.contains(&b) {
-                            want.entry(r.user).or_default().insert(RiskPoint::new(r.cells[l], b).key());
+                            want.entry(r.user)
+                                .or_default()
+                                .insert(RiskPoint::new(*cell, b).key());
                         }
                     }
                 }
@@ -219,7 +243,10 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
          {at_risk_users} users at risk, {total_keys} at-risk keys",
         raw.len()
     );
-    assert!(at_risk_users > positives.len() + 10, "the town must produce contacts");
+    assert!(
+        at_risk_users > positives.len() + 10,
+        "the town must produce contacts"
+    );
     assert_eq!(got, want);
     // Layer sanity: risk points of one sample are 30, one per (layer, block).
     let s = clients[0].samples[0];

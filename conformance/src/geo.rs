@@ -11,8 +11,8 @@ use contact_tracing::geo::{
     oprf_finalize_raw, risk_hash_classic, risk_hash_oprf, risk_points, time_blocks, BlockSize,
     CellId, CentralConfig, CentralServer, ClientKey, GeoError, HomeScrubber, Layer, Location,
     MemoryStorage, OprfClientState, OprfItem, OprfRequest, OprfSeed, RiskHash, RiskPoint,
-    RiskPointSet, Salt, SaltItem, SaltKey, SaltRequest, SaltResponse, SaltServer,
-    SaltServerConfig, Sample, SampleFilter, TimeBlock, UploadRecord, UserId, SCALE,
+    RiskPointSet, Salt, SaltItem, SaltKey, SaltRequest, SaltResponse, SaltServer, SaltServerConfig,
+    Sample, SampleFilter, TimeBlock, UploadRecord, UserId, SCALE,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -113,7 +113,10 @@ fn generate() -> Vec<(String, Value)> {
         ("geo/salt_item_test.json".to_string(), salt_item_file()),
         ("geo/oprf_test.json".to_string(), oprf_file()),
         ("geo/risk_hash_test.json".to_string(), risk_hash_file()),
-        ("geo/salt_server_test.json".to_string(), salt_server_file().0),
+        (
+            "geo/salt_server_test.json".to_string(),
+            salt_server_file().0,
+        ),
         ("geo/central_test.json".to_string(), central_file()),
     ];
     // Every generated case must pass its own handler.
@@ -180,7 +183,11 @@ fn candidates(x: i64, y: i64, layer: Layer) -> Vec<(i128, i64, i64)> {
         for c in [cl, cl + 1] {
             let cx = c * w + r * (w / 2) + ox;
             let cy = r * v + oy;
-            cands.push(((i128::from(x - cx)).pow(2) + (i128::from(y - cy)).pow(2), r, c));
+            cands.push((
+                (i128::from(x - cx)).pow(2) + (i128::from(y - cy)).pow(2),
+                r,
+                c,
+            ));
         }
     }
     cands.sort();
@@ -214,43 +221,174 @@ fn plane_row_tie(layer: Layer, x0_e6: i64) -> (i64, i64) {
 }
 
 fn cell_file() -> Value {
-    let mut f = FileBuilder::new("geo", "geo-cell", "spec/geo.md#2-the-integer-hexagonal-grid-gt-hex-v1", HEADER);
+    let mut f = FileBuilder::new(
+        "geo",
+        "geo-cell",
+        "spec/geo.md#2-the-integer-hexagonal-grid-gt-hex-v1",
+        HEADER,
+    );
     f.note("Landmark", "BASIC", "A well-known place.");
-    f.note("Random", "BASIC", "Location drawn from a fixed-seed ChaCha20 stream.");
-    f.note("Pole", "EDGE_CASE", "Latitude ±90°: every longitude names the same point (spec §2.1 step 4).");
-    f.note("NearPole", "EDGE_CASE", "Latitude within 1 µdeg of a pole, where the cosine table ends.");
-    f.note("Antimeridian", "EDGE_CASE", "Longitude ±180°: +180° is normalised to −180° (spec §2.1 step 3).");
-    f.note("ZoneSeam", "EDGE_CASE", "Longitude on or next to a 6° zone boundary (spec §2.3).");
+    f.note(
+        "Random",
+        "BASIC",
+        "Location drawn from a fixed-seed ChaCha20 stream.",
+    );
+    f.note(
+        "Pole",
+        "EDGE_CASE",
+        "Latitude ±90°: every longitude names the same point (spec §2.1 step 4).",
+    );
+    f.note(
+        "NearPole",
+        "EDGE_CASE",
+        "Latitude within 1 µdeg of a pole, where the cosine table ends.",
+    );
+    f.note(
+        "Antimeridian",
+        "EDGE_CASE",
+        "Longitude ±180°: +180° is normalised to −180° (spec §2.1 step 3).",
+    );
+    f.note(
+        "ZoneSeam",
+        "EDGE_CASE",
+        "Longitude on or next to a 6° zone boundary (spec §2.3).",
+    );
     f.note("Tie", "EDGE_CASE", "The point is exactly equidistant from two cell centres; ties go to the smaller r, then c (spec §2.5).");
-    f.note("OutOfRange", "MODIFIED_PARAMETER", "Latitude or longitude outside its range (spec §2.1).");
+    f.note(
+        "OutOfRange",
+        "MODIFIED_PARAMETER",
+        "Latitude or longitude outside its range (spec §2.1).",
+    );
     f.note("ServerCount", "EDGE_CASE", "Zero salt servers (spec §5.1).");
     f.group("geo-cell", json!({}));
     let mut cases: Vec<(String, Vec<&str>, i32, i32, u32)> = vec![
-        ("Eiffel tower".into(), vec!["Landmark"], 48_857_673, 2_294_044, 8),
-        ("origin (0, 0): zone 30 seam".into(), vec!["Landmark", "ZoneSeam"], 0, 0, 8),
-        ("Sydney opera house".into(), vec!["Landmark"], -33_856_784, 151_215_297, 3),
-        ("north pole, longitude 0".into(), vec!["Pole"], 90_000_000, 0, 5),
-        ("north pole, longitude 123.456789 (same cells as longitude 0)".into(), vec!["Pole"], 90_000_000, 123_456_789, 5),
-        ("south pole, longitude -180".into(), vec!["Pole"], -90_000_000, -180_000_000, 5),
-        ("1 µdeg from the north pole".into(), vec!["NearPole"], 89_999_999, 45_000_000, 5),
-        ("1 µdeg from the south pole".into(), vec!["NearPole"], -89_999_999, -45_000_000, 5),
-        ("longitude +180 (normalised to -180)".into(), vec!["Antimeridian"], 10_000_000, 180_000_000, 9),
-        ("longitude -180".into(), vec!["Antimeridian"], 10_000_000, -180_000_000, 9),
-        ("longitude 179.999999 (zone 59)".into(), vec!["Antimeridian", "ZoneSeam"], 10_000_000, 179_999_999, 9),
-        ("zone seam at -174: first point of zone 1".into(), vec!["ZoneSeam"], 45_000_000, -174_000_000, 2),
-        ("zone seam at -174: last point of zone 0".into(), vec!["ZoneSeam"], 45_000_000, -174_000_001, 2),
-        ("zone seam at +6: last point of zone 30".into(), vec!["ZoneSeam"], -20_000_000, 5_999_999, 2),
-        ("zone seam at +6: first point of zone 31".into(), vec!["ZoneSeam"], -20_000_000, 6_000_000, 2),
+        (
+            "Eiffel tower".into(),
+            vec!["Landmark"],
+            48_857_673,
+            2_294_044,
+            8,
+        ),
+        (
+            "origin (0, 0): zone 30 seam".into(),
+            vec!["Landmark", "ZoneSeam"],
+            0,
+            0,
+            8,
+        ),
+        (
+            "Sydney opera house".into(),
+            vec!["Landmark"],
+            -33_856_784,
+            151_215_297,
+            3,
+        ),
+        (
+            "north pole, longitude 0".into(),
+            vec!["Pole"],
+            90_000_000,
+            0,
+            5,
+        ),
+        (
+            "north pole, longitude 123.456789 (same cells as longitude 0)".into(),
+            vec!["Pole"],
+            90_000_000,
+            123_456_789,
+            5,
+        ),
+        (
+            "south pole, longitude -180".into(),
+            vec!["Pole"],
+            -90_000_000,
+            -180_000_000,
+            5,
+        ),
+        (
+            "1 µdeg from the north pole".into(),
+            vec!["NearPole"],
+            89_999_999,
+            45_000_000,
+            5,
+        ),
+        (
+            "1 µdeg from the south pole".into(),
+            vec!["NearPole"],
+            -89_999_999,
+            -45_000_000,
+            5,
+        ),
+        (
+            "longitude +180 (normalised to -180)".into(),
+            vec!["Antimeridian"],
+            10_000_000,
+            180_000_000,
+            9,
+        ),
+        (
+            "longitude -180".into(),
+            vec!["Antimeridian"],
+            10_000_000,
+            -180_000_000,
+            9,
+        ),
+        (
+            "longitude 179.999999 (zone 59)".into(),
+            vec!["Antimeridian", "ZoneSeam"],
+            10_000_000,
+            179_999_999,
+            9,
+        ),
+        (
+            "zone seam at -174: first point of zone 1".into(),
+            vec!["ZoneSeam"],
+            45_000_000,
+            -174_000_000,
+            2,
+        ),
+        (
+            "zone seam at -174: last point of zone 0".into(),
+            vec!["ZoneSeam"],
+            45_000_000,
+            -174_000_001,
+            2,
+        ),
+        (
+            "zone seam at +6: last point of zone 30".into(),
+            vec!["ZoneSeam"],
+            -20_000_000,
+            5_999_999,
+            2,
+        ),
+        (
+            "zone seam at +6: first point of zone 31".into(),
+            vec!["ZoneSeam"],
+            -20_000_000,
+            6_000_000,
+            2,
+        ),
     ];
     for layer in [Layer::A, Layer::B, Layer::C] {
         let (lat, lon) = find_tie(layer, false);
-        cases.push((format!("exact tie in layer {layer:?} between two columns of one row"), vec!["Tie"], lat, lon, 4));
+        cases.push((
+            format!("exact tie in layer {layer:?} between two columns of one row"),
+            vec!["Tie"],
+            lat,
+            lon,
+            4,
+        ));
     }
     let mut r = rng("geo cell");
     for i in 0..12 {
         let lat = (r.next_u64() % 180_000_001) as i64 - 90_000_000;
         let lon = (r.next_u64() % 360_000_001) as i64 - 180_000_000;
-        cases.push((format!("random location {i}"), vec!["Random"], lat as i32, lon as i32, 1 + r.next_u32() % 64));
+        cases.push((
+            format!("random location {i}"),
+            vec!["Random"],
+            lat as i32,
+            lon as i32,
+            1 + r.next_u32() % 64,
+        ));
     }
     for (comment, flags, lat, lon, n) in &cases {
         let loc = Location::new(*lat, *lon).expect("valid case");
@@ -284,35 +422,83 @@ fn cell_file() -> Value {
         }
     }
     let bad: [(&str, i32, i32, GeoError); 5] = [
-        ("latitude 90.000001", 90_000_001, 0, GeoError::LatitudeOutOfRange),
-        ("latitude -90.000001", -90_000_001, 0, GeoError::LatitudeOutOfRange),
-        ("latitude i32::MIN", i32::MIN, 0, GeoError::LatitudeOutOfRange),
-        ("longitude 180.000001", 0, 180_000_001, GeoError::LongitudeOutOfRange),
-        ("longitude -180.000001 (latitude checked first, valid)", 1, -180_000_001, GeoError::LongitudeOutOfRange),
+        (
+            "latitude 90.000001",
+            90_000_001,
+            0,
+            GeoError::LatitudeOutOfRange,
+        ),
+        (
+            "latitude -90.000001",
+            -90_000_001,
+            0,
+            GeoError::LatitudeOutOfRange,
+        ),
+        (
+            "latitude i32::MIN",
+            i32::MIN,
+            0,
+            GeoError::LatitudeOutOfRange,
+        ),
+        (
+            "longitude 180.000001",
+            0,
+            180_000_001,
+            GeoError::LongitudeOutOfRange,
+        ),
+        (
+            "longitude -180.000001 (latitude checked first, valid)",
+            1,
+            -180_000_001,
+            GeoError::LongitudeOutOfRange,
+        ),
     ];
     for (comment, lat, lon, err) in bad {
         assert_eq!(Location::new(lat, lon), Err(err));
-        f.invalid(comment, &["OutOfRange"], code(err), json!({"latE6": lat, "lonE6": lon, "nServers": 1}));
+        f.invalid(
+            comment,
+            &["OutOfRange"],
+            code(err),
+            json!({"latE6": lat, "lonE6": lon, "nServers": 1}),
+        );
     }
-    assert_eq!(Location::new(91_000_000, 181_000_000), Err(GeoError::LatitudeOutOfRange));
-    f.invalid("both out of range: latitude is checked first", &["OutOfRange"], "GEO_LAT_OUT_OF_RANGE",
-        json!({"latE6": 91_000_000, "lonE6": 181_000_000, "nServers": 1}));
+    assert_eq!(
+        Location::new(91_000_000, 181_000_000),
+        Err(GeoError::LatitudeOutOfRange)
+    );
+    f.invalid(
+        "both out of range: latitude is checked first",
+        &["OutOfRange"],
+        "GEO_LAT_OUT_OF_RANGE",
+        json!({"latE6": 91_000_000, "lonE6": 181_000_000, "nServers": 1}),
+    );
     let a = Location::new(1, 1).expect("valid").cell(Layer::A);
     assert_eq!(a.server_index(0), Err(GeoError::InvalidServerCount));
-    f.invalid("zero salt servers", &["ServerCount"], "GEO_INVALID_SERVER_COUNT",
-        json!({"latE6": 1, "lonE6": 1, "nServers": 0}));
+    f.invalid(
+        "zero salt servers",
+        &["ServerCount"],
+        "GEO_INVALID_SERVER_COUNT",
+        json!({"latE6": 1, "lonE6": 1, "nServers": 0}),
+    );
     f.finish()
 }
 
 fn check_cell(_: &Group, t: &Test) -> Result<Verdict, String> {
     if t.contains_key("planeX") {
         let layer = Layer::from_byte(u8_field(t, "layer")?).map_err(|e| e.code().to_string())?;
-        let (r, c) = lattice_lookup(i64_str(t, "planeX")?, i64_str(t, "planeY")?, &layer.params());
+        let (r, c) = lattice_lookup(
+            i64_str(t, "planeX")?,
+            i64_str(t, "planeY")?,
+            &layer.params(),
+        );
         expect_eq("r", i32_field(t, "r")?, i32::try_from(r).map_err(|_| "r")?)?;
         expect_eq("c", i32_field(t, "c")?, i32::try_from(c).map_err(|_| "c")?)?;
         return Ok(Verdict::Valid);
     }
-    let loc = match verdict(Location::new(i32_field(t, "latE6")?, i32_field(t, "lonE6")?)) {
+    let loc = match verdict(Location::new(
+        i32_field(t, "latE6")?,
+        i32_field(t, "lonE6")?,
+    )) {
         Ok(l) => l,
         Err(v) => return Ok(v),
     };
@@ -363,102 +549,330 @@ fn decode_kind(kind: &str, bytes: &[u8]) -> Result<Result<Vec<u8>, GeoError>, St
 fn wire_file() -> (Value, Vec<WireCase>) {
     let mut cases = Vec::new();
     let mut push = |kind, comment: &str, flags: &[&'static str], bytes: Vec<u8>, error| {
-        cases.push(WireCase { kind, comment: comment.to_string(), flags: flags.to_vec(), bytes, error })
+        cases.push(WireCase {
+            kind,
+            comment: comment.to_string(),
+            flags: flags.to_vec(),
+            bytes,
+            error,
+        })
     };
-    let cell = Location::new(48_857_673, 2_294_044).expect("valid").cell(Layer::B).to_bytes();
+    let cell = Location::new(48_857_673, 2_294_044)
+        .expect("valid")
+        .cell(Layer::B)
+        .to_bytes();
     push("cellId", "layer-B cell id", &["Valid"], cell.to_vec(), None);
-    let d = Location::new(-33_856_784, 151_215_297).expect("valid").cell(Layer::D).to_bytes();
+    let d = Location::new(-33_856_784, 151_215_297)
+        .expect("valid")
+        .cell(Layer::D)
+        .to_bytes();
     push("cellId", "layer-D cell id", &["Valid"], d.to_vec(), None);
-    push("cellId", "9 bytes", &["Length"], cell[..9].to_vec(), Some(GeoError::Truncated));
-    push("cellId", "empty", &["Length"], vec![], Some(GeoError::Truncated));
+    push(
+        "cellId",
+        "9 bytes",
+        &["Length"],
+        cell[..9].to_vec(),
+        Some(GeoError::Truncated),
+    );
+    push(
+        "cellId",
+        "empty",
+        &["Length"],
+        vec![],
+        Some(GeoError::Truncated),
+    );
     let mut long = cell.to_vec();
     long.push(0);
-    push("cellId", "11 bytes", &["Length"], long, Some(GeoError::TrailingBytes));
+    push(
+        "cellId",
+        "11 bytes",
+        &["Length"],
+        long,
+        Some(GeoError::TrailingBytes),
+    );
     let mut b = cell;
     b[0] = 4;
-    push("cellId", "layer byte 4", &["BadField"], b.to_vec(), Some(GeoError::InvalidLayer));
+    push(
+        "cellId",
+        "layer byte 4",
+        &["BadField"],
+        b.to_vec(),
+        Some(GeoError::InvalidLayer),
+    );
     b = cell;
     b[0] = 0xff;
-    push("cellId", "layer byte 255", &["BadField"], b.to_vec(), Some(GeoError::InvalidLayer));
+    push(
+        "cellId",
+        "layer byte 255",
+        &["BadField"],
+        b.to_vec(),
+        Some(GeoError::InvalidLayer),
+    );
     b = cell;
     b[1] = 60;
-    push("cellId", "zone 60", &["BadField"], b.to_vec(), Some(GeoError::InvalidZone));
+    push(
+        "cellId",
+        "zone 60",
+        &["BadField"],
+        b.to_vec(),
+        Some(GeoError::InvalidZone),
+    );
     b = cell;
     b[2..6].copy_from_slice(&1_153_848i32.to_be_bytes());
-    push("cellId", "row beyond the pole (r·V > 90e6 + V)", &["BadField"], b.to_vec(), Some(GeoError::CellOutOfRange));
+    push(
+        "cellId",
+        "row beyond the pole (r·V > 90e6 + V)",
+        &["BadField"],
+        b.to_vec(),
+        Some(GeoError::CellOutOfRange),
+    );
     b = cell;
     b[2..6].copy_from_slice(&0i32.to_be_bytes());
     b[6..10].copy_from_slice(&33_335i32.to_be_bytes());
-    push("cellId", "column beyond the zone edge", &["BadField"], b.to_vec(), Some(GeoError::CellOutOfRange));
+    push(
+        "cellId",
+        "column beyond the zone edge",
+        &["BadField"],
+        b.to_vec(),
+        Some(GeoError::CellOutOfRange),
+    );
     b = cell;
     b[2..6].copy_from_slice(&1_153_846i32.to_be_bytes());
     b[6..10].copy_from_slice(&(-576_923i32).to_be_bytes());
-    push("cellId", "largest row, in range", &["Valid"], b.to_vec(), None);
+    push(
+        "cellId",
+        "largest row, in range",
+        &["Valid"],
+        b.to_vec(),
+        None,
+    );
     let d_bad = {
         let mut x = d;
         x[2..6].copy_from_slice(&232i32.to_be_bytes());
         x
     };
-    push("cellId", "D row 232 beyond the pole", &["BadField"], d_bad.to_vec(), Some(GeoError::CellOutOfRange));
+    push(
+        "cellId",
+        "D row 232 beyond the pole",
+        &["BadField"],
+        d_bad.to_vec(),
+        Some(GeoError::CellOutOfRange),
+    );
 
-    let rec = UploadRecord { hash: RiskHash([0xab; 32]), user: UserId([0x11; 16]), size: BlockSize::M40 }.to_bytes();
-    push("uploadRecord", "upload record", &["Valid"], rec.to_vec(), None);
-    push("uploadRecord", "48 bytes", &["Length"], rec[..48].to_vec(), Some(GeoError::Truncated));
+    let rec = UploadRecord {
+        hash: RiskHash([0xab; 32]),
+        user: UserId([0x11; 16]),
+        size: BlockSize::M40,
+    }
+    .to_bytes();
+    push(
+        "uploadRecord",
+        "upload record",
+        &["Valid"],
+        rec.to_vec(),
+        None,
+    );
+    push(
+        "uploadRecord",
+        "48 bytes",
+        &["Length"],
+        rec[..48].to_vec(),
+        Some(GeoError::Truncated),
+    );
     let mut long = rec.to_vec();
     long.push(5);
-    push("uploadRecord", "50 bytes", &["Length"], long, Some(GeoError::TrailingBytes));
+    push(
+        "uploadRecord",
+        "50 bytes",
+        &["Length"],
+        long,
+        Some(GeoError::TrailingBytes),
+    );
     for s in [0u8, 15, 60, 255] {
         let mut x = rec;
         x[48] = s;
-        push("uploadRecord", &format!("block size {s}"), &["BadField"], x.to_vec(), Some(GeoError::InvalidBlockSize));
+        push(
+            "uploadRecord",
+            &format!("block size {s}"),
+            &["BadField"],
+            x.to_vec(),
+            Some(GeoError::InvalidBlockSize),
+        );
     }
 
-    let req = SaltRequest { items: vec![SaltItem { size: 5, index: 5_666_666 }, SaltItem { size: 80, index: 354_166 }] };
+    let req = SaltRequest {
+        items: vec![
+            SaltItem {
+                size: 5,
+                index: 5_666_666,
+            },
+            SaltItem {
+                size: 80,
+                index: 354_166,
+            },
+        ],
+    };
     let rb = req.to_bytes().expect("small");
     push("saltRequest", "two items", &["Valid"], rb.clone(), None);
-    push("saltRequest", "no items (structurally valid; the server refuses it)", &["Valid"], vec![0, 0], None);
-    push("saltRequest", "unknown size byte is structurally valid (the server refuses the item)", &["Valid"],
-        SaltRequest { items: vec![SaltItem { size: 7, index: 1 }] }.to_bytes().expect("small"), None);
-    push("saltRequest", "one byte short", &["Length"], rb[..rb.len() - 1].to_vec(), Some(GeoError::Truncated));
-    push("saltRequest", "count only", &["Length"], vec![0], Some(GeoError::Truncated));
-    push("saltRequest", "count says 65535 items", &["Length"], vec![0xff, 0xff, 5, 0, 0, 0, 0, 0, 0, 0, 1], Some(GeoError::Truncated));
+    push(
+        "saltRequest",
+        "no items (structurally valid; the server refuses it)",
+        &["Valid"],
+        vec![0, 0],
+        None,
+    );
+    push(
+        "saltRequest",
+        "unknown size byte is structurally valid (the server refuses the item)",
+        &["Valid"],
+        SaltRequest {
+            items: vec![SaltItem { size: 7, index: 1 }],
+        }
+        .to_bytes()
+        .expect("small"),
+        None,
+    );
+    push(
+        "saltRequest",
+        "one byte short",
+        &["Length"],
+        rb[..rb.len() - 1].to_vec(),
+        Some(GeoError::Truncated),
+    );
+    push(
+        "saltRequest",
+        "count only",
+        &["Length"],
+        vec![0],
+        Some(GeoError::Truncated),
+    );
+    push(
+        "saltRequest",
+        "count says 65535 items",
+        &["Length"],
+        vec![0xff, 0xff, 5, 0, 0, 0, 0, 0, 0, 0, 1],
+        Some(GeoError::Truncated),
+    );
     let mut long = rb.clone();
     long.push(0);
-    push("saltRequest", "trailing byte", &["Length"], long, Some(GeoError::TrailingBytes));
+    push(
+        "saltRequest",
+        "trailing byte",
+        &["Length"],
+        long,
+        Some(GeoError::TrailingBytes),
+    );
 
-    let oreq = OprfRequest { items: vec![OprfItem { size: 20, index: 1_416_666, blinded: [0x22; 32] }] };
+    let oreq = OprfRequest {
+        items: vec![OprfItem {
+            size: 20,
+            index: 1_416_666,
+            blinded: [0x22; 32],
+        }],
+    };
     let ob = oreq.to_bytes().expect("small");
-    push("oprfRequest", "one item (element not checked by the decoder)", &["Valid"], ob.clone(), None);
-    push("oprfRequest", "one byte short", &["Length"], ob[..ob.len() - 1].to_vec(), Some(GeoError::Truncated));
+    push(
+        "oprfRequest",
+        "one item (element not checked by the decoder)",
+        &["Valid"],
+        ob.clone(),
+        None,
+    );
+    push(
+        "oprfRequest",
+        "one byte short",
+        &["Length"],
+        ob[..ob.len() - 1].to_vec(),
+        Some(GeoError::Truncated),
+    );
     let mut long = ob.clone();
     long.extend_from_slice(&[0; 41]);
-    push("oprfRequest", "41 extra bytes", &["Length"], long, Some(GeoError::TrailingBytes));
+    push(
+        "oprfRequest",
+        "41 extra bytes",
+        &["Length"],
+        long,
+        Some(GeoError::TrailingBytes),
+    );
 
-    let resp = SaltResponse { items: vec![Ok([0x33; 32]), Err(GeoError::InvalidBlockSize), Err(GeoError::BlockInFuture), Err(GeoError::BlockExpired), Err(GeoError::InvalidElement)] };
+    let resp = SaltResponse {
+        items: vec![
+            Ok([0x33; 32]),
+            Err(GeoError::InvalidBlockSize),
+            Err(GeoError::BlockInFuture),
+            Err(GeoError::BlockExpired),
+            Err(GeoError::InvalidElement),
+        ],
+    };
     let pb = resp.to_bytes().expect("small");
     push("response", "every status", &["Valid"], pb.clone(), None);
-    push("response", "status 5", &["BadField"], vec![0, 1, 5], Some(GeoError::InvalidStatus));
-    push("response", "status 0 without its 32 bytes", &["Length"], vec![0, 1, 0, 1, 2], Some(GeoError::Truncated));
-    push("response", "fewer items than the count", &["Length"], vec![0, 2, 1], Some(GeoError::Truncated));
+    push(
+        "response",
+        "status 5",
+        &["BadField"],
+        vec![0, 1, 5],
+        Some(GeoError::InvalidStatus),
+    );
+    push(
+        "response",
+        "status 0 without its 32 bytes",
+        &["Length"],
+        vec![0, 1, 0, 1, 2],
+        Some(GeoError::Truncated),
+    );
+    push(
+        "response",
+        "fewer items than the count",
+        &["Length"],
+        vec![0, 2, 1],
+        Some(GeoError::Truncated),
+    );
     let mut long = pb;
     long.push(1);
-    push("response", "trailing byte", &["Length"], long, Some(GeoError::TrailingBytes));
+    push(
+        "response",
+        "trailing byte",
+        &["Length"],
+        long,
+        Some(GeoError::TrailingBytes),
+    );
 
     let mut f = FileBuilder::new("geo", "geo-wire", "spec/geo.md#10-wire-formats", HEADER);
-    f.note("Valid", "BASIC", "A well-formed encoding; decoding then re-encoding gives the same bytes.");
-    f.note("Length", "MODIFIED_PARAMETER", "Truncated input or trailing bytes.");
-    f.note("BadField", "MODIFIED_PARAMETER", "A field outside its allowed values.");
+    f.note(
+        "Valid",
+        "BASIC",
+        "A well-formed encoding; decoding then re-encoding gives the same bytes.",
+    );
+    f.note(
+        "Length",
+        "MODIFIED_PARAMETER",
+        "Truncated input or trailing bytes.",
+    );
+    f.note(
+        "BadField",
+        "MODIFIED_PARAMETER",
+        "A field outside its allowed values.",
+    );
     f.group("geo-wire", json!({}));
     for c in &cases {
         let got = decode_kind(c.kind, &c.bytes).expect("kind");
         match c.error {
             None => {
                 assert_eq!(got.as_deref(), Ok(c.bytes.as_slice()), "{}", c.comment);
-                f.valid(&c.comment, &c.flags, json!({"kind": c.kind, "encoded": hex(&c.bytes)}));
+                f.valid(
+                    &c.comment,
+                    &c.flags,
+                    json!({"kind": c.kind, "encoded": hex(&c.bytes)}),
+                );
             }
             Some(e) => {
                 assert_eq!(got, Err(e), "{}", c.comment);
-                f.invalid(&c.comment, &c.flags, code(e), json!({"kind": c.kind, "encoded": hex(&c.bytes)}));
+                f.invalid(
+                    &c.comment,
+                    &c.flags,
+                    code(e),
+                    json!({"kind": c.kind, "encoded": hex(&c.bytes)}),
+                );
             }
         }
     }
@@ -479,25 +893,150 @@ fn check_wire(_: &Group, t: &Test) -> Result<Verdict, String> {
 // geo-sample-filter
 
 fn filter_file() -> Value {
-    let mut f = FileBuilder::new("geo", "geo-sample-filter", "spec/geo.md#31-sample-and-filter", HEADER);
-    f.note("Accuracy", "EDGE_CASE", "Accuracy at or beyond the 10 m limit (1000 cm).");
-    f.note("Spacing", "EDGE_CASE", "Sample time relative to the last kept sample (300 s).");
-    f.note("Order", "BASIC", "Several checks fail; the first in spec order decides.");
+    let mut f = FileBuilder::new(
+        "geo",
+        "geo-sample-filter",
+        "spec/geo.md#31-sample-and-filter",
+        HEADER,
+    );
+    f.note(
+        "Accuracy",
+        "EDGE_CASE",
+        "Accuracy at or beyond the 10 m limit (1000 cm).",
+    );
+    f.note(
+        "Spacing",
+        "EDGE_CASE",
+        "Sample time relative to the last kept sample (300 s).",
+    );
+    f.note(
+        "Order",
+        "BASIC",
+        "Several checks fail; the first in spec order decides.",
+    );
     f.group("geo-sample-filter", json!({}));
     let t0 = 1_700_000_000u64;
-    let cases: Vec<(&str, &[&str], Option<u64>, u64, i32, i32, u32, Option<GeoError>)> = vec![
-        ("first sample, accuracy 10.00 m", &["Accuracy"], None, t0, 1, 1, 1000, None),
-        ("accuracy 10.01 m", &["Accuracy"], None, t0, 1, 1, 1001, Some(GeoError::SampleInaccurate)),
+    let cases: Vec<(
+        &str,
+        &[&str],
+        Option<u64>,
+        u64,
+        i32,
+        i32,
+        u32,
+        Option<GeoError>,
+    )> = vec![
+        (
+            "first sample, accuracy 10.00 m",
+            &["Accuracy"],
+            None,
+            t0,
+            1,
+            1,
+            1000,
+            None,
+        ),
+        (
+            "accuracy 10.01 m",
+            &["Accuracy"],
+            None,
+            t0,
+            1,
+            1,
+            1001,
+            Some(GeoError::SampleInaccurate),
+        ),
         ("accuracy 0", &["Accuracy"], None, t0, 1, 1, 0, None),
-        ("accuracy u32::MAX", &["Accuracy"], None, t0, 1, 1, u32::MAX, Some(GeoError::SampleInaccurate)),
-        ("exactly 300 s after the last kept sample", &["Spacing"], Some(t0 - 300), t0, 1, 1, 500, None),
-        ("299 s after the last kept sample", &["Spacing"], Some(t0 - 299), t0, 1, 1, 500, Some(GeoError::SampleTooSoon)),
-        ("same time as the last kept sample", &["Spacing"], Some(t0), t0, 1, 1, 500, Some(GeoError::SampleTooSoon)),
-        ("clock went backwards", &["Spacing"], Some(t0 + 3600), t0, 1, 1, 500, Some(GeoError::SampleTooSoon)),
-        ("last kept 10 s before u64::MAX: no overflow in the spacing check", &["Spacing"], Some(u64::MAX - 10), u64::MAX, 1, 1, 500, Some(GeoError::SampleTooSoon)),
-        ("inaccurate and too soon: accuracy is checked first", &["Order"], Some(t0), t0, 1, 1, 5000, Some(GeoError::SampleInaccurate)),
-        ("bad latitude and inaccurate: location is checked first", &["Order"], None, t0, -95_000_000, 1, 5000, Some(GeoError::LatitudeOutOfRange)),
-        ("bad longitude", &["Order"], None, t0, 0, 200_000_000, 10, Some(GeoError::LongitudeOutOfRange)),
+        (
+            "accuracy u32::MAX",
+            &["Accuracy"],
+            None,
+            t0,
+            1,
+            1,
+            u32::MAX,
+            Some(GeoError::SampleInaccurate),
+        ),
+        (
+            "exactly 300 s after the last kept sample",
+            &["Spacing"],
+            Some(t0 - 300),
+            t0,
+            1,
+            1,
+            500,
+            None,
+        ),
+        (
+            "299 s after the last kept sample",
+            &["Spacing"],
+            Some(t0 - 299),
+            t0,
+            1,
+            1,
+            500,
+            Some(GeoError::SampleTooSoon),
+        ),
+        (
+            "same time as the last kept sample",
+            &["Spacing"],
+            Some(t0),
+            t0,
+            1,
+            1,
+            500,
+            Some(GeoError::SampleTooSoon),
+        ),
+        (
+            "clock went backwards",
+            &["Spacing"],
+            Some(t0 + 3600),
+            t0,
+            1,
+            1,
+            500,
+            Some(GeoError::SampleTooSoon),
+        ),
+        (
+            "last kept 10 s before u64::MAX: no overflow in the spacing check",
+            &["Spacing"],
+            Some(u64::MAX - 10),
+            u64::MAX,
+            1,
+            1,
+            500,
+            Some(GeoError::SampleTooSoon),
+        ),
+        (
+            "inaccurate and too soon: accuracy is checked first",
+            &["Order"],
+            Some(t0),
+            t0,
+            1,
+            1,
+            5000,
+            Some(GeoError::SampleInaccurate),
+        ),
+        (
+            "bad latitude and inaccurate: location is checked first",
+            &["Order"],
+            None,
+            t0,
+            -95_000_000,
+            1,
+            5000,
+            Some(GeoError::LatitudeOutOfRange),
+        ),
+        (
+            "bad longitude",
+            &["Order"],
+            None,
+            t0,
+            0,
+            200_000_000,
+            10,
+            Some(GeoError::LongitudeOutOfRange),
+        ),
     ];
     for (comment, flags, last, t, lat, lon, acc, err) in cases {
         let mut filt = SampleFilter::resume(last);
@@ -527,7 +1066,12 @@ fn check_filter(_: &Group, t: &Test) -> Result<Verdict, String> {
         _ => Some(u64_str_field(t, "lastKept")?),
     };
     let mut filt = SampleFilter::resume(last);
-    match filt.accept(u64_str_field(t, "t")?, i32_field(t, "latE6")?, i32_field(t, "lonE6")?, u32_field(t, "accuracyCm")?) {
+    match filt.accept(
+        u64_str_field(t, "t")?,
+        i32_field(t, "latE6")?,
+        i32_field(t, "lonE6")?,
+        u32_field(t, "accuracyCm")?,
+    ) {
         Ok(_) => Ok(Verdict::Valid),
         Err(e) => {
             expect_eq("state after refusal", last, filt.last_kept())?;
@@ -557,18 +1101,41 @@ fn samples_from(t: &Map<String, Value>) -> Result<Vec<Sample>, String> {
             let s = s.as_object().ok_or("sample is not an object")?;
             let location = Location::new(i32_field(s, "latE6")?, i32_field(s, "lonE6")?)
                 .map_err(|e| format!("sample location: {}", e.code()))?;
-            Ok(Sample { t: u64_str_field(s, "t")?, location })
+            Ok(Sample {
+                t: u64_str_field(s, "t")?,
+                location,
+            })
         })
         .collect()
 }
 
 fn home_file() -> Value {
     let mut f = FileBuilder::new("geo", "geo-home", "spec/geo.md#32-home-scrubbing", HEADER);
-    f.note("Home", "BASIC", "Nights at one place: the home is found and nearby samples are dropped.");
-    f.note("NoHome", "EDGE_CASE", "Too few night samples: no home, nothing dropped.");
-    f.note("TimeZone", "EDGE_CASE", "The UTC offset moves the night window.");
-    f.note("Tie", "EDGE_CASE", "Two cells with equally many night samples: the smaller id wins.");
-    f.note("BadOffset", "MODIFIED_PARAMETER", "UTC offset outside ±14 h.");
+    f.note(
+        "Home",
+        "BASIC",
+        "Nights at one place: the home is found and nearby samples are dropped.",
+    );
+    f.note(
+        "NoHome",
+        "EDGE_CASE",
+        "Too few night samples: no home, nothing dropped.",
+    );
+    f.note(
+        "TimeZone",
+        "EDGE_CASE",
+        "The UTC offset moves the night window.",
+    );
+    f.note(
+        "Tie",
+        "EDGE_CASE",
+        "Two cells with equally many night samples: the smaller id wins.",
+    );
+    f.note(
+        "BadOffset",
+        "MODIFIED_PARAMETER",
+        "UTC offset outside ±14 h.",
+    );
     f.group("geo-home", json!({}));
     let day0 = 1_699_920_000u64;
     let home = Location::new(52_520_000, 13_405_000).expect("valid");
@@ -576,38 +1143,92 @@ fn home_file() -> Value {
     let work = Location::new(52_530_000, 13_420_000).expect("valid");
     let mut samples = Vec::new();
     for i in 0..14u64 {
-        samples.push(Sample { t: day0 + 3600 + i * 300, location: home });
+        samples.push(Sample {
+            t: day0 + 3600 + i * 300,
+            location: home,
+        });
     }
     for i in 0..4u64 {
-        samples.push(Sample { t: day0 + 30_000 + i * 300, location: near });
-        samples.push(Sample { t: day0 + 40_000 + i * 300, location: work });
+        samples.push(Sample {
+            t: day0 + 30_000 + i * 300,
+            location: near,
+        });
+        samples.push(Sample {
+            t: day0 + 40_000 + i * 300,
+            location: work,
+        });
     }
     let other = Location::new(52_520_000, 13_406_000).expect("valid");
     let mut tie = Vec::new();
     for i in 0..6u64 {
-        tie.push(Sample { t: day0 + i * 600, location: home });
-        tie.push(Sample { t: day0 + 300 + i * 600, location: other });
+        tie.push(Sample {
+            t: day0 + i * 600,
+            location: home,
+        });
+        tie.push(Sample {
+            t: day0 + 300 + i * 600,
+            location: other,
+        });
     }
-    tie.push(Sample { t: day0 + 50_000, location: work });
+    tie.push(Sample {
+        t: day0 + 50_000,
+        location: work,
+    });
     let cases: Vec<(&str, &[&str], Vec<Sample>, i32)> = vec![
-        ("14 night samples at home; 4 near home and 4 at work by day", &["Home"], samples.clone(), 0),
-        ("the same at UTC+05:00: the home samples are not at night", &["TimeZone", "NoHome"], samples.clone(), 18_000),
-        ("the same at UTC-01:00: the home samples are at night", &["TimeZone", "Home"], samples.clone(), -3600),
-        ("11 night samples: no home", &["NoHome"], samples[..11].to_vec(), 0),
-        ("6 + 6 night samples in two cells: the smaller cell id wins", &["Tie"], tie, 0),
+        (
+            "14 night samples at home; 4 near home and 4 at work by day",
+            &["Home"],
+            samples.clone(),
+            0,
+        ),
+        (
+            "the same at UTC+05:00: the home samples are not at night",
+            &["TimeZone", "NoHome"],
+            samples.clone(),
+            18_000,
+        ),
+        (
+            "the same at UTC-01:00: the home samples are at night",
+            &["TimeZone", "Home"],
+            samples.clone(),
+            -3600,
+        ),
+        (
+            "11 night samples: no home",
+            &["NoHome"],
+            samples[..11].to_vec(),
+            0,
+        ),
+        (
+            "6 + 6 night samples in two cells: the smaller cell id wins",
+            &["Tie"],
+            tie,
+            0,
+        ),
     ];
     for (comment, flags, samples, offset) in cases {
         let h = home_cell(&samples, offset).expect("valid offset");
-        let kept: Vec<bool> = samples.iter().map(|s| HomeScrubber::new(h).keep(s)).collect();
-        f.valid(comment, flags, json!({
-            "utcOffsetS": offset, "samples": samples_json(&samples),
-            "home": h.map(|c| hex(c.to_bytes())).unwrap_or_default(), "kept": kept,
-        }));
+        let kept: Vec<bool> = samples
+            .iter()
+            .map(|s| HomeScrubber::new(h).keep(s))
+            .collect();
+        f.valid(
+            comment,
+            flags,
+            json!({
+                "utcOffsetS": offset, "samples": samples_json(&samples),
+                "home": h.map(|c| hex(c.to_bytes())).unwrap_or_default(), "kept": kept,
+            }),
+        );
     }
     for offset in [50_401, -50_401] {
         assert_eq!(home_cell(&samples, offset), Err(GeoError::InvalidConfig));
-        f.invalid(&format!("UTC offset {offset} s"), &["BadOffset"], "GEO_INVALID_CONFIG",
-            json!({"utcOffsetS": offset, "samples": samples_json(&samples)}));
+        f.invalid(
+            &format!("UTC offset {offset} s"),
+            &["BadOffset"],
+            "GEO_INVALID_CONFIG",
+            json!({"utcOffsetS": offset, "samples": samples_json(&samples)}),
+        );
     }
     f.finish()
 }
@@ -619,9 +1240,17 @@ fn check_home(_: &Group, t: &Test) -> Result<Verdict, String> {
         Ok(h) => h,
         Err(v) => return Ok(v),
     };
-    expect_hex(t, "home", h.map(|c| c.to_bytes().to_vec()).unwrap_or_default())?;
-    let kept: Vec<bool> = samples.iter().map(|s| HomeScrubber::new(h).keep(s)).collect();
-    let want: Vec<bool> = serde_json::from_value(field(t, "kept")?.clone()).map_err(|e| e.to_string())?;
+    expect_hex(
+        t,
+        "home",
+        h.map(|c| c.to_bytes().to_vec()).unwrap_or_default(),
+    )?;
+    let kept: Vec<bool> = samples
+        .iter()
+        .map(|s| HomeScrubber::new(h).keep(s))
+        .collect();
+    let want: Vec<bool> =
+        serde_json::from_value(field(t, "kept")?.clone()).map_err(|e| e.to_string())?;
     expect_eq("kept", want, kept)?;
     Ok(Verdict::Valid)
 }
@@ -639,9 +1268,18 @@ fn blocks_json(t: u64) -> Value {
 }
 
 fn time_file() -> Value {
-    let mut f = FileBuilder::new("geo", "geo-time-blocks", "spec/geo.md#41-time-blocks", HEADER);
+    let mut f = FileBuilder::new(
+        "geo",
+        "geo-time-blocks",
+        "spec/geo.md#41-time-blocks",
+        HEADER,
+    );
     f.note("Typical", "BASIC", "A present-day time.");
-    f.note("Boundary", "EDGE_CASE", "On or next to a block boundary of some size.");
+    f.note(
+        "Boundary",
+        "EDGE_CASE",
+        "On or next to a block boundary of some size.",
+    );
     f.note("Extreme", "EDGE_CASE", "Time 0 or u64::MAX.");
     f.group("geo-time-blocks", json!({}));
     let cases: [(&str, &[&str], u64); 8] = [
@@ -649,13 +1287,25 @@ fn time_file() -> Value {
         ("Unix epoch", &["Extreme"], 0),
         ("u64::MAX", &["Extreme"], u64::MAX),
         ("start of an 80-minute block", &["Boundary"], 1_699_996_800),
-        ("last second of an 80-minute block", &["Boundary"], 1_699_996_799),
-        ("start of a 40-minute block that is mid 80-minute block", &["Boundary"], 1_699_996_800 + 2400),
+        (
+            "last second of an 80-minute block",
+            &["Boundary"],
+            1_699_996_799,
+        ),
+        (
+            "start of a 40-minute block that is mid 80-minute block",
+            &["Boundary"],
+            1_699_996_800 + 2400,
+        ),
         ("last second of a 5-minute block", &["Boundary"], 299),
         ("start of the second 5-minute block", &["Boundary"], 300),
     ];
     for (comment, flags, t) in cases {
-        f.valid(comment, flags, json!({"t": t.to_string(), "blocks": blocks_json(t)}));
+        f.valid(
+            comment,
+            flags,
+            json!({"t": t.to_string(), "blocks": blocks_json(t)}),
+        );
     }
     f.finish()
 }
@@ -670,28 +1320,67 @@ fn check_time_blocks(_: &Group, t: &Test) -> Result<Verdict, String> {
 // geo-risk-points
 
 fn risk_points_file() -> Value {
-    let mut f = FileBuilder::new("geo", "geo-risk-points", "spec/geo.md#42-risk-points", HEADER);
-    f.note("Single", "BASIC", "One sample: its 30 risk points in order.");
-    f.note("Dedupe", "BASIC", "Several samples: the distinct risk points in ascending key order.");
+    let mut f = FileBuilder::new(
+        "geo",
+        "geo-risk-points",
+        "spec/geo.md#42-risk-points",
+        HEADER,
+    );
+    f.note(
+        "Single",
+        "BASIC",
+        "One sample: its 30 risk points in order.",
+    );
+    f.note(
+        "Dedupe",
+        "BASIC",
+        "Several samples: the distinct risk points in ascending key order.",
+    );
     f.group("geo-risk-points", json!({}));
     let loc = Location::new(47_376_887, 8_541_694).expect("valid");
     let t0 = 1_700_000_000u64;
-    let s1 = vec![Sample { t: t0, location: loc }];
+    let s1 = vec![Sample {
+        t: t0,
+        location: loc,
+    }];
     let ordered: Vec<String> = risk_points(&loc, t0).iter().map(|p| hex(p.key())).collect();
     f.valid("one sample in Zurich", &["Single"], json!({"samples": samples_json(&s1), "orderedKeys": ordered, "distinctKeys": distinct(&s1), "count": 30}));
     let pole = Location::new(-90_000_000, 0).expect("valid");
-    let sp = vec![Sample { t: 0, location: pole }];
+    let sp = vec![Sample {
+        t: 0,
+        location: pole,
+    }];
     let ordered: Vec<String> = risk_points(&pole, 0).iter().map(|p| hex(p.key())).collect();
     f.valid("one sample at the south pole at time 0", &["Single"], json!({"samples": samples_json(&sp), "orderedKeys": ordered, "distinctKeys": distinct(&sp), "count": 30}));
-    let stay: Vec<Sample> = (0..12).map(|i| Sample { t: t0 + 300 * i, location: loc }).collect();
+    let stay: Vec<Sample> = (0..12)
+        .map(|i| Sample {
+            t: t0 + 300 * i,
+            location: loc,
+        })
+        .collect();
     let n = distinct(&stay).as_array().map_or(0, Vec::len);
-    f.valid("stationary for one hour (12 samples): far fewer than 360 keys", &["Dedupe"], json!({"samples": samples_json(&stay), "distinctKeys": distinct(&stay), "count": n}));
+    f.valid(
+        "stationary for one hour (12 samples): far fewer than 360 keys",
+        &["Dedupe"],
+        json!({"samples": samples_json(&stay), "distinctKeys": distinct(&stay), "count": n}),
+    );
     let mut r = rng("geo risk points");
     let walk: Vec<Sample> = (0..6)
-        .map(|i| Sample { t: t0 + 300 * i, location: Location::new(47_376_887 + (r.next_u32() % 200) as i32, 8_541_694 + (r.next_u32() % 200) as i32).expect("valid") })
+        .map(|i| Sample {
+            t: t0 + 300 * i,
+            location: Location::new(
+                47_376_887 + (r.next_u32() % 200) as i32,
+                8_541_694 + (r.next_u32() % 200) as i32,
+            )
+            .expect("valid"),
+        })
         .collect();
     let n = distinct(&walk).as_array().map_or(0, Vec::len);
-    f.valid("walking for half an hour", &["Dedupe"], json!({"samples": samples_json(&walk), "distinctKeys": distinct(&walk), "count": n}));
+    f.valid(
+        "walking for half an hour",
+        &["Dedupe"],
+        json!({"samples": samples_json(&walk), "distinctKeys": distinct(&walk), "count": n}),
+    );
     f.finish()
 }
 
@@ -707,11 +1396,18 @@ fn check_risk_points(_: &Group, t: &Test) -> Result<Verdict, String> {
     let samples = samples_from(t)?;
     if let Some(ordered) = t.get("orderedKeys") {
         let s = samples.first().ok_or("no sample")?;
-        let got: Vec<Value> = risk_points(&s.location, s.t).iter().map(|p| json!(hex(p.key()))).collect();
+        let got: Vec<Value> = risk_points(&s.location, s.t)
+            .iter()
+            .map(|p| json!(hex(p.key())))
+            .collect();
         expect_eq("orderedKeys", ordered.clone(), Value::Array(got))?;
     }
     let d = distinct(&samples);
-    expect_eq("count", u32_field(t, "count")? as usize, d.as_array().map_or(0, Vec::len))?;
+    expect_eq(
+        "count",
+        u32_field(t, "count")? as usize,
+        d.as_array().map_or(0, Vec::len),
+    )?;
     expect_eq("distinctKeys", field(t, "distinctKeys")?.clone(), d)?;
     Ok(Verdict::Valid)
 }
@@ -721,9 +1417,21 @@ fn check_risk_points(_: &Group, t: &Test) -> Result<Verdict, String> {
 
 fn salt_file() -> Value {
     let mut f = FileBuilder::new("geo", "geo-salt", "spec/geo.md#52-classic-salt", HEADER);
-    f.note("Random", "BASIC", "Server key drawn from a fixed-seed ChaCha20 stream.");
-    f.note("Extreme", "EDGE_CASE", "Block index 0 or the largest index of a u64 time.");
-    f.note("BadSize", "MODIFIED_PARAMETER", "A block size outside {5, 10, 20, 40, 80}.");
+    f.note(
+        "Random",
+        "BASIC",
+        "Server key drawn from a fixed-seed ChaCha20 stream.",
+    );
+    f.note(
+        "Extreme",
+        "EDGE_CASE",
+        "Block index 0 or the largest index of a u64 time.",
+    );
+    f.note(
+        "BadSize",
+        "MODIFIED_PARAMETER",
+        "A block size outside {5, 10, 20, 40, 80}.",
+    );
     f.group("geo-salt", json!({}));
     let mut r = rng("geo salt");
     for size in BlockSize::ALL {
@@ -740,7 +1448,12 @@ fn salt_file() -> Value {
     }
     for s in [0u8, 15, 255] {
         assert_eq!(BlockSize::from_minutes(s), Err(GeoError::InvalidBlockSize));
-        f.invalid(&format!("block size {s}"), &["BadSize"], "GEO_INVALID_BLOCK_SIZE", json!({"key": hex([1u8; 32]), "size": s, "k": "1"}));
+        f.invalid(
+            &format!("block size {s}"),
+            &["BadSize"],
+            "GEO_INVALID_BLOCK_SIZE",
+            json!({"key": hex([1u8; 32]), "size": s, "k": "1"}),
+        );
     }
     f.finish()
 }
@@ -751,7 +1464,13 @@ fn check_salt(_: &Group, t: &Test) -> Result<Verdict, String> {
         Err(v) => return Ok(v),
     };
     let b = TimeBlock::new(size, u64_str_field(t, "k")?);
-    expect_hex(t, "salt", SaltKey::from_bytes(hex_array(t, "key")?).salt(&b).as_bytes())?;
+    expect_hex(
+        t,
+        "salt",
+        SaltKey::from_bytes(hex_array(t, "key")?)
+            .salt(&b)
+            .as_bytes(),
+    )?;
     Ok(Verdict::Valid)
 }
 
@@ -763,7 +1482,9 @@ fn config_json(c: &SaltServerConfig) -> Value {
 }
 
 fn config_from(g: &Map<String, Value>) -> Result<SaltServerConfig, String> {
-    let c = field(g, "config")?.as_object().ok_or("`config` is not an object")?;
+    let c = field(g, "config")?
+        .as_object()
+        .ok_or("`config` is not an object")?;
     Ok(SaltServerConfig {
         window_s: u64_str_field(c, "windowS")?,
         max_salts: u32_field(c, "maxSalts")? as usize,
@@ -775,18 +1496,32 @@ fn config_from(g: &Map<String, Value>) -> Result<SaltServerConfig, String> {
 }
 
 fn plain_server(config: SaltServerConfig) -> Result<SaltServer, GeoError> {
-    SaltServer::new(config, SaltKey::from_bytes([0; 32]), OprfSeed::from_bytes([0; 32]))
+    SaltServer::new(
+        config,
+        SaltKey::from_bytes([0; 32]),
+        OprfSeed::from_bytes([0; 32]),
+    )
 }
 
 fn salt_item_file() -> Value {
     let mut f = FileBuilder::new("geo", "geo-salt-item", "spec/geo.md#83-transitions", HEADER);
     f.note("Window", "EDGE_CASE", "The block is at a boundary of the served window: the next block, the one after it, or the block that ended exactly max_past_s ago.");
-    f.note("Skew", "EDGE_CASE", "A configured clock skew admits one more block.");
-    f.note("BadSize", "MODIFIED_PARAMETER", "A block size outside {5, 10, 20, 40, 80}.");
+    f.note(
+        "Skew",
+        "EDGE_CASE",
+        "A configured clock skew admits one more block.",
+    );
+    f.note(
+        "BadSize",
+        "MODIFIED_PARAMETER",
+        "A block size outside {5, 10, 20, 40, 80}.",
+    );
     f.note("Overflow", "EDGE_CASE", "(k + 1)·B overflows u64.");
     let cfg = SaltServerConfig::default();
     let now = 1_700_000_000u64;
-    let g = |f: &mut FileBuilder, cfg: SaltServerConfig, cases: Vec<(String, &'static [&'static str], u8, u64, u64)>| {
+    let g = |f: &mut FileBuilder,
+             cfg: SaltServerConfig,
+             cases: Vec<(String, &'static [&'static str], u8, u64, u64)>| {
         f.group("geo-salt-item", json!({"config": config_json(&cfg)}));
         let s = plain_server(cfg).expect("valid config");
         for (comment, flags, size, k, now) in cases {
@@ -802,34 +1537,114 @@ fn salt_item_file() -> Value {
         let b = size.seconds();
         let m = size.minutes();
         let k = now / b;
-        cases.push((format!("{m} min: current block"), &["Window"][..], m, k, now));
-        cases.push((format!("{m} min: next block"), &["Window"][..], m, k + 1, now));
-        cases.push((format!("{m} min: block after next"), &["Window"][..], m, k + 2, now));
+        cases.push((
+            format!("{m} min: current block"),
+            &["Window"][..],
+            m,
+            k,
+            now,
+        ));
+        cases.push((
+            format!("{m} min: next block"),
+            &["Window"][..],
+            m,
+            k + 1,
+            now,
+        ));
+        cases.push((
+            format!("{m} min: block after next"),
+            &["Window"][..],
+            m,
+            k + 2,
+            now,
+        ));
         let kexp = (now - 10_800) / b - 1;
-        cases.push((format!("{m} min: block that ended at or before now - 3 h"), &["Window"][..], m, kexp, now));
-        cases.push((format!("{m} min: oldest block still served"), &["Window"][..], m, kexp + 1, now));
+        cases.push((
+            format!("{m} min: block that ended at or before now - 3 h"),
+            &["Window"][..],
+            m,
+            kexp,
+            now,
+        ));
+        cases.push((
+            format!("{m} min: oldest block still served"),
+            &["Window"][..],
+            m,
+            kexp + 1,
+            now,
+        ));
     }
     // The 80-minute boundary exactly: a block ending exactly at now - max_past.
     let end = 1_699_996_800u64; // multiple of 4800
-    cases.push(("80 min: block ends exactly max_past_s before now".into(), &["Window"][..], 80, end / 4800 - 1, end + 10_800));
-    cases.push(("80 min: block ends 1 s less than max_past_s before now".into(), &["Window"][..], 80, end / 4800 - 1, end + 10_799));
-    cases.push(("early clock (now < max_past_s): nothing is expired".into(), &["Window"][..], 5, 0, 100));
+    cases.push((
+        "80 min: block ends exactly max_past_s before now".into(),
+        &["Window"][..],
+        80,
+        end / 4800 - 1,
+        end + 10_800,
+    ));
+    cases.push((
+        "80 min: block ends 1 s less than max_past_s before now".into(),
+        &["Window"][..],
+        80,
+        end / 4800 - 1,
+        end + 10_799,
+    ));
+    cases.push((
+        "early clock (now < max_past_s): nothing is expired".into(),
+        &["Window"][..],
+        5,
+        0,
+        100,
+    ));
     cases.push(("size 15".into(), &["BadSize"][..], 15, 1, now));
-    cases.push(("size 0, also far in the future: size is checked first".into(), &["BadSize"][..], 0, u64::MAX, now));
-    cases.push(("k = u64::MAX at now = u64::MAX".into(), &["Overflow"][..], 80, u64::MAX, u64::MAX));
+    cases.push((
+        "size 0, also far in the future: size is checked first".into(),
+        &["BadSize"][..],
+        0,
+        u64::MAX,
+        now,
+    ));
+    cases.push((
+        "k = u64::MAX at now = u64::MAX".into(),
+        &["Overflow"][..],
+        80,
+        u64::MAX,
+        u64::MAX,
+    ));
     g(&mut f, cfg, cases);
     let skewed = SaltServerConfig { skew_s: 300, ..cfg };
     let k = (now + 300) / 300;
-    g(&mut f, skewed, vec![
-        ("5 min, skew 300 s: block after next is served".into(), &["Skew"][..], 5, k + 1, now),
-        ("5 min, skew 300 s: two blocks after next is refused".into(), &["Skew"][..], 5, k + 2, now),
-    ]);
+    g(
+        &mut f,
+        skewed,
+        vec![
+            (
+                "5 min, skew 300 s: block after next is served".into(),
+                &["Skew"][..],
+                5,
+                k + 1,
+                now,
+            ),
+            (
+                "5 min, skew 300 s: two blocks after next is refused".into(),
+                &["Skew"][..],
+                5,
+                k + 2,
+                now,
+            ),
+        ],
+    );
     f.finish()
 }
 
 fn check_salt_item(g: &Group, t: &Test) -> Result<Verdict, String> {
     let s = plain_server(config_from(g)?).map_err(|e| format!("config: {}", e.code()))?;
-    match s.check_item(u8_field(t, "size")?, u64_str_field(t, "k")?, u64_str_field(t, "now")?) {
+    match s.check_item(
+        u8_field(t, "size")?,
+        u64_str_field(t, "k")?,
+        u64_str_field(t, "now")?,
+    ) {
         Ok(_) => Ok(Verdict::Valid),
         Err(e) => Ok(Verdict::Invalid(e.code())),
     }
@@ -863,11 +1678,32 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 fn oprf_file() -> Value {
-    let mut f = FileBuilder::new("geo", "geo-oprf", "spec/geo.md#6-hardened-mode-salts-as-an-oblivious-prf-rfc-9497", HEADER);
-    f.note("Ktv", "BASIC", "Published RFC 9497 Appendix A.1.1 vector (OPRF, ristretto255-SHA512).");
-    f.note("Protocol", "BASIC", "The geo OPRF of spec §6: per-block key, input = LABEL_OPRF_INPUT || cell id.");
-    f.note("BadElement", "MODIFIED_PARAMETER", "Blinded or evaluation element that is not a canonical non-identity ristretto255 encoding.");
-    f.note("BadBlind", "MODIFIED_PARAMETER", "Blind scalar zero or not reduced.");
+    let mut f = FileBuilder::new(
+        "geo",
+        "geo-oprf",
+        "spec/geo.md#6-hardened-mode-salts-as-an-oblivious-prf-rfc-9497",
+        HEADER,
+    );
+    f.note(
+        "Ktv",
+        "BASIC",
+        "Published RFC 9497 Appendix A.1.1 vector (OPRF, ristretto255-SHA512).",
+    );
+    f.note(
+        "Protocol",
+        "BASIC",
+        "The geo OPRF of spec §6: per-block key, input = LABEL_OPRF_INPUT || cell id.",
+    );
+    f.note(
+        "BadElement",
+        "MODIFIED_PARAMETER",
+        "Blinded or evaluation element that is not a canonical non-identity ristretto255 encoding.",
+    );
+    f.note(
+        "BadBlind",
+        "MODIFIED_PARAMETER",
+        "Blind scalar zero or not reduced.",
+    );
     f.group("geo-oprf", json!({}));
     let seed = unhex(RFC_SEED);
     let sk = oprf_derive_key_raw(&seed, &unhex(RFC_KEY_INFO)).expect("derive");
@@ -879,7 +1715,11 @@ fn oprf_file() -> Value {
         }));
     }
     let mut r = rng("geo oprf");
-    let locs = [(47_376_887, 8_541_694, Layer::A, BlockSize::M5), (-33_856_784, 151_215_297, Layer::C, BlockSize::M80), (90_000_000, 0, Layer::B, BlockSize::M20)];
+    let locs = [
+        (47_376_887, 8_541_694, Layer::A, BlockSize::M5),
+        (-33_856_784, 151_215_297, Layer::C, BlockSize::M80),
+        (90_000_000, 0, Layer::B, BlockSize::M20),
+    ];
     let mut last = None;
     for (lat, lon, layer, size) in locs {
         let mut seed = [0u8; 32];
@@ -908,11 +1748,22 @@ fn oprf_file() -> Value {
     let identity = [0u8; 32];
     let mut noncanon = [0xffu8; 32];
     noncanon[31] = 0x7f;
-    for (comment, bad) in [("identity as blinded element", identity), ("non-canonical encoding", noncanon), ("not a point (0x01 || 0...)", { let mut x = [0u8; 32]; x[0] = 1; x })] {
+    for (comment, bad) in [
+        ("identity as blinded element", identity),
+        ("non-canonical encoding", noncanon),
+        ("not a point (0x01 || 0...)", {
+            let mut x = [0u8; 32];
+            x[0] = 1;
+            x
+        }),
+    ] {
         assert_eq!(oprf_evaluate_raw(&sk, &bad), Err(GeoError::InvalidElement));
         f.invalid(comment, &["BadElement"], "GEO_INVALID_ELEMENT", json!({"seed": hex(seed), "info": hex(OprfSeed::block_info(&block)), "skS": hex(sk), "blindedElement": hex(bad)}));
     }
-    assert_eq!(oprf_finalize_raw(&OprfClientState::input_for(&cell), &blind, &identity).err(), Some(GeoError::InvalidElement));
+    assert_eq!(
+        oprf_finalize_raw(&OprfClientState::input_for(&cell), &blind, &identity).err(),
+        Some(GeoError::InvalidElement)
+    );
     f.invalid("identity as evaluation element", &["BadElement"], "GEO_INVALID_ELEMENT", json!({
         "seed": hex(seed), "info": hex(OprfSeed::block_info(&block)), "skS": hex(sk), "input": hex(OprfClientState::input_for(&cell)),
         "blind": hex(blind), "blindedElement": hex(be), "evaluationElement": hex(identity),
@@ -922,12 +1773,23 @@ fn oprf_file() -> Value {
         x.truncate(32);
         <[u8; 32]>::try_from(x).expect("32")
     };
-    for (comment, bad) in [("blind = 0", [0u8; 32]), ("blind = group order (not reduced)", l_plus)] {
-        assert_eq!(oprf_blind_raw(&OprfClientState::input_for(&cell), &bad), Err(GeoError::InvalidBlind));
-        f.invalid(comment, &["BadBlind"], "GEO_INVALID_BLIND", json!({
-            "seed": hex(seed), "info": hex(OprfSeed::block_info(&block)), "skS": hex(sk),
-            "input": hex(OprfClientState::input_for(&cell)), "blind": hex(bad),
-        }));
+    for (comment, bad) in [
+        ("blind = 0", [0u8; 32]),
+        ("blind = group order (not reduced)", l_plus),
+    ] {
+        assert_eq!(
+            oprf_blind_raw(&OprfClientState::input_for(&cell), &bad),
+            Err(GeoError::InvalidBlind)
+        );
+        f.invalid(
+            comment,
+            &["BadBlind"],
+            "GEO_INVALID_BLIND",
+            json!({
+                "seed": hex(seed), "info": hex(OprfSeed::block_info(&block)), "skS": hex(sk),
+                "input": hex(OprfClientState::input_for(&cell)), "blind": hex(bad),
+            }),
+        );
     }
     f.finish()
 }
@@ -942,7 +1804,8 @@ fn check_oprf(_: &Group, t: &Test) -> Result<Verdict, String> {
     expect_hex(t, "skS", sk)?;
     if t.contains_key("cell") {
         let cell = CellId::from_bytes(&hex_field(t, "cell")?).map_err(|e| e.code().to_string())?;
-        let size = BlockSize::from_minutes(u8_field(t, "size")?).map_err(|e| e.code().to_string())?;
+        let size =
+            BlockSize::from_minutes(u8_field(t, "size")?).map_err(|e| e.code().to_string())?;
         let block = TimeBlock::new(size, u64_str_field(t, "k")?);
         expect_hex(t, "info", OprfSeed::block_info(&block))?;
         expect_hex(t, "input", OprfClientState::input_for(&cell))?;
@@ -963,7 +1826,11 @@ fn check_oprf(_: &Group, t: &Test) -> Result<Verdict, String> {
         return Ok(Verdict::Valid);
     }
     let given_ee = hex_field(t, "evaluationElement")?;
-    let out = match verdict(oprf_finalize_raw(&hex_field(t, "input")?, &hex_array(t, "blind")?, &given_ee)) {
+    let out = match verdict(oprf_finalize_raw(
+        &hex_field(t, "input")?,
+        &hex_array(t, "blind")?,
+        &given_ee,
+    )) {
         Ok(o) => o,
         Err(v) => return Ok(v),
     };
@@ -971,7 +1838,8 @@ fn check_oprf(_: &Group, t: &Test) -> Result<Verdict, String> {
     expect_hex(t, "output", out.as_bytes())?;
     if t.contains_key("riskHash") {
         let cell = CellId::from_bytes(&hex_field(t, "cell")?).map_err(|e| e.code().to_string())?;
-        let size = BlockSize::from_minutes(u8_field(t, "size")?).map_err(|e| e.code().to_string())?;
+        let size =
+            BlockSize::from_minutes(u8_field(t, "size")?).map_err(|e| e.code().to_string())?;
         let point = RiskPoint::new(cell, TimeBlock::new(size, u64_str_field(t, "k")?));
         expect_hex(t, "riskHash", risk_hash_oprf(&out, &point).as_bytes())?;
     }
@@ -982,20 +1850,41 @@ fn check_oprf(_: &Group, t: &Test) -> Result<Verdict, String> {
 // geo-risk-hash
 
 fn risk_hash_file() -> Value {
-    let mut f = FileBuilder::new("geo", "geo-risk-hash", "spec/geo.md#7-risk-hashes-and-the-upload-record", HEADER);
-    f.note("Classic", "BASIC", "Classic mode: the salt comes from the salt server's HMAC.");
-    f.note("Oprf", "BASIC", "OPRF mode: the 64-byte OPRF output replaces the salt.");
+    let mut f = FileBuilder::new(
+        "geo",
+        "geo-risk-hash",
+        "spec/geo.md#7-risk-hashes-and-the-upload-record",
+        HEADER,
+    );
+    f.note(
+        "Classic",
+        "BASIC",
+        "Classic mode: the salt comes from the salt server's HMAC.",
+    );
+    f.note(
+        "Oprf",
+        "BASIC",
+        "OPRF mode: the 64-byte OPRF output replaces the salt.",
+    );
     f.group("geo-risk-hash", json!({}));
     let mut r = rng("geo risk hash");
     let loc = Location::new(40_748_817, -73_985_428).expect("valid");
-    for (i, p) in risk_points(&loc, 1_700_000_000).iter().enumerate().step_by(7) {
+    for (i, p) in risk_points(&loc, 1_700_000_000)
+        .iter()
+        .enumerate()
+        .step_by(7)
+    {
         let mut key = [0u8; 32];
         r.fill_bytes(&mut key);
         let mut user = [0u8; 16];
         r.fill_bytes(&mut user);
         let salt = SaltKey::from_bytes(key).salt(&p.block());
         let h = risk_hash_classic(&salt, p);
-        let rec = UploadRecord { hash: h, user: UserId(user), size: p.block().size() };
+        let rec = UploadRecord {
+            hash: h,
+            user: UserId(user),
+            size: p.block().size(),
+        };
         f.valid(&format!("classic, risk point {i} of a sample"), &["Classic"], json!({
             "mode": "classic", "salt": hex(salt.as_bytes()), "cell": hex(p.cell().to_bytes()),
             "size": p.block().size().minutes(), "k": p.block().index().to_string(),
@@ -1004,11 +1893,17 @@ fn risk_hash_file() -> Value {
     }
     let p = risk_points(&loc, 1_700_000_000)[29];
     let cell_state = OprfClientState::blind(&p.cell(), [9; 32]).expect("blind");
-    let ee = OprfSeed::from_bytes([8; 32]).evaluate(&p.block(), &cell_state.1).expect("eval");
+    let ee = OprfSeed::from_bytes([8; 32])
+        .evaluate(&p.block(), &cell_state.1)
+        .expect("eval");
     let out = cell_state.0.finalize(&ee).expect("finalize");
     let h = risk_hash_oprf(&out, &p);
     let user = [0x5au8; 16];
-    let rec = UploadRecord { hash: h, user: UserId(user), size: p.block().size() };
+    let rec = UploadRecord {
+        hash: h,
+        user: UserId(user),
+        size: p.block().size(),
+    };
     f.valid("OPRF mode, last risk point of a sample", &["Oprf"], json!({
         "mode": "oprf", "oprfOutput": hex(out.as_bytes()), "cell": hex(p.cell().to_bytes()),
         "size": p.block().size().minutes(), "k": p.block().index().to_string(),
@@ -1035,9 +1930,17 @@ fn check_risk_hash(_: &Group, t: &Test) -> Result<Verdict, String> {
         _ => return Err("unknown mode".into()),
     };
     expect_hex(t, "riskHash", h.as_bytes())?;
-    let rec = UploadRecord { hash: h, user: UserId(hex_array(t, "userId")?), size };
+    let rec = UploadRecord {
+        hash: h,
+        user: UserId(hex_array(t, "userId")?),
+        size,
+    };
     expect_hex(t, "record", rec.to_bytes())?;
-    expect_eq("record decode", Ok(rec), UploadRecord::from_bytes(&rec.to_bytes()))?;
+    expect_eq(
+        "record decode",
+        Ok(rec),
+        UploadRecord::from_bytes(&rec.to_bytes()),
+    )?;
     Ok(Verdict::Valid)
 }
 
@@ -1070,7 +1973,10 @@ fn client_key(bytes: &[u8]) -> Result<ClientKey, String> {
 }
 
 /// Runs one step; `Ok(Ok(response))`, `Ok(Err((code, retry_at)))`, or `Err` for a bad vector.
-fn run_step(s: &mut SaltServer, st: &Step) -> Result<Result<Vec<u8>, (&'static str, Option<u64>)>, String> {
+fn run_step(
+    s: &mut SaltServer,
+    st: &Step,
+) -> Result<Result<Vec<u8>, (&'static str, Option<u64>)>, String> {
     let client = client_key(&st.client)?;
     let res = match st.op {
         "classic" => match SaltRequest::from_bytes(&st.request) {
@@ -1107,59 +2013,296 @@ fn salt_server_file() -> (Value, Vec<Scenario>) {
     v6a_other_host[15] = 0x99;
     let mut mapped = vec![0u8; 10];
     mapped.extend_from_slice(&[0xff, 0xff, 192, 0, 2, 1]);
-    let creq = |items: &[(u8, u64)]| SaltRequest { items: items.iter().map(|&(size, index)| SaltItem { size, index }).collect() }.to_bytes().expect("small");
+    let creq = |items: &[(u8, u64)]| {
+        SaltRequest {
+            items: items
+                .iter()
+                .map(|&(size, index)| SaltItem { size, index })
+                .collect(),
+        }
+        .to_bytes()
+        .expect("small")
+    };
     let k5 = now / 300;
     let good = creq(&[(5, k5), (5, k5 + 1), (80, now / 4800)]);
-    let mixed = creq(&[(5, k5), (5, k5 + 2), (7, 1), (80, (now - 10_800) / 4800 - 1)]);
-    let cell = Location::new(47_376_887, 8_541_694).expect("valid").cell(Layer::A);
+    let mixed = creq(&[
+        (5, k5),
+        (5, k5 + 2),
+        (7, 1),
+        (80, (now - 10_800) / 4800 - 1),
+    ]);
+    let cell = Location::new(47_376_887, 8_541_694)
+        .expect("valid")
+        .cell(Layer::A);
     let (_, be) = OprfClientState::blind(&cell, [3; 32]).expect("blind");
-    let oreq = |items: &[(u8, u64, [u8; 32])]| OprfRequest { items: items.iter().map(|&(size, index, blinded)| OprfItem { size, index, blinded }).collect() }.to_bytes().expect("small");
-    let st = |op, client: &Vec<u8>, t: u64, request: Vec<u8>| Step { op, client: client.clone(), now: t, request };
+    let oreq = |items: &[(u8, u64, [u8; 32])]| {
+        OprfRequest {
+            items: items
+                .iter()
+                .map(|&(size, index, blinded)| OprfItem {
+                    size,
+                    index,
+                    blinded,
+                })
+                .collect(),
+        }
+        .to_bytes()
+        .expect("small")
+    };
+    let st = |op, client: &Vec<u8>, t: u64, request: Vec<u8>| Step {
+        op,
+        client: client.clone(),
+        now: t,
+        request,
+    };
     let d = SaltServerConfig::default();
     let mut sc = Vec::new();
-    let mut add = |comment: &str, flags: &[&'static str], config: SaltServerConfig, steps: Vec<Step>| {
-        sc.push(Scenario { comment: comment.into(), flags: flags.to_vec(), config, steps })
-    };
-    add("classic request answered: current, next and an 80-minute block", &["Answer"], d, vec![st("classic", &a, now, good.clone())]);
-    add("per-item refusals do not refuse the request: future, unknown size, expired", &["Answer"], d, vec![st("classic", &a, now, mixed)]);
-    add("OPRF request answered; identity element refused per item", &["Answer", "Oprf"], d, vec![st("oprf", &a, now, oreq(&[(5, k5, be), (5, k5, [0; 32]), (5, k5 + 2, be)]))]);
-    add("second request within the window is rate limited", &["RateLimit"], d, vec![st("classic", &a, now, good.clone()), st("classic", &a, now + 3599, good.clone())]);
-    add("exactly one window later is allowed, then limited again", &["RateLimit"], d, vec![st("classic", &a, now, good.clone()), st("classic", &a, now + 3600, good.clone()), st("classic", &a, now + 3601, good.clone())]);
-    add("rate limit is shared by classic and OPRF requests", &["RateLimit", "Oprf"], d, vec![st("classic", &a, now, good.clone()), st("oprf", &a, now + 60, oreq(&[(5, k5, be)]))]);
-    add("a refused request does not move the window", &["RateLimit"], d, vec![st("classic", &a, now, good.clone()), st("classic", &a, now + 1800, good.clone()), st("classic", &a, now + 3600, good.clone()), st("classic", &a, now + 3601, good.clone())]);
-    add("clock going backwards fails closed", &["RateLimit"], d, vec![st("classic", &a, now, good.clone()), st("classic", &a, now - 1, good.clone())]);
-    add("another client is independent", &["ClientKey"], d, vec![st("classic", &a, now, good.clone()), st("classic", &b, now + 1, good.clone())]);
-    add("IPv6 clients share their /64", &["ClientKey"], d, vec![st("classic", &v6a, now, good.clone()), st("classic", &v6a_other_host, now + 1, good.clone())]);
-    add("IPv4-mapped IPv6 is keyed as the IPv4 address", &["ClientKey"], d, vec![st("classic", &a, now, good.clone()), st("classic", &mapped, now + 1, good.clone())]);
-    add("empty request is refused and still consumes the slot", &["Refusal"], d, vec![st("classic", &a, now, creq(&[])), st("classic", &a, now + 1, good.clone())]);
-    add("91 salts are refused and still consume the slot", &["Refusal"], d, vec![st("classic", &a, now, creq(&[(5, k5); 91])), st("classic", &a, now + 10, good.clone())]);
-    add("90 salts are answered", &["Answer"], d, vec![st("classic", &a, now, creq(&[(5, k5); 90]))]);
-    add("401 OPRF evaluations are refused", &["Refusal", "Oprf"], d, vec![st("oprf", &a, now, oreq(&vec![(5, k5, be); 401]))]);
-    add("full client table: a new client is refused", &["Capacity"], SaltServerConfig { max_clients: 1, ..d }, vec![st("classic", &a, now, good.clone()), st("classic", &b, now + 1, good.clone())]);
-    add("full client table is pruned once entries expire", &["Capacity"], SaltServerConfig { max_clients: 1, ..d }, vec![st("classic", &a, now, good.clone()), st("classic", &b, now + 3600, creq(&[(5, (now + 3600) / 300)]))]);
-    add("a 3-hour window (seed's second rule)", &["RateLimit"], SaltServerConfig { window_s: 10_800, ..d }, vec![st("classic", &a, now, good.clone()), st("classic", &a, now + 10_799, good.clone())]);
-    add("malformed request bytes are refused before the state machine", &["Malformed"], d, vec![st("classic", &a, now, vec![0, 1, 5]), st("classic", &a, now + 1, good.clone())]);
-    add("invalid configuration: window of 30 minutes", &["Config"], SaltServerConfig { window_s: 1800, ..d }, vec![]);
-    add("invalid configuration: 0 salts per request", &["Config"], SaltServerConfig { max_salts: 0, ..d }, vec![]);
+    let mut add =
+        |comment: &str, flags: &[&'static str], config: SaltServerConfig, steps: Vec<Step>| {
+            sc.push(Scenario {
+                comment: comment.into(),
+                flags: flags.to_vec(),
+                config,
+                steps,
+            })
+        };
+    add(
+        "classic request answered: current, next and an 80-minute block",
+        &["Answer"],
+        d,
+        vec![st("classic", &a, now, good.clone())],
+    );
+    add(
+        "per-item refusals do not refuse the request: future, unknown size, expired",
+        &["Answer"],
+        d,
+        vec![st("classic", &a, now, mixed)],
+    );
+    add(
+        "OPRF request answered; identity element refused per item",
+        &["Answer", "Oprf"],
+        d,
+        vec![st(
+            "oprf",
+            &a,
+            now,
+            oreq(&[(5, k5, be), (5, k5, [0; 32]), (5, k5 + 2, be)]),
+        )],
+    );
+    add(
+        "second request within the window is rate limited",
+        &["RateLimit"],
+        d,
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &a, now + 3599, good.clone()),
+        ],
+    );
+    add(
+        "exactly one window later is allowed, then limited again",
+        &["RateLimit"],
+        d,
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &a, now + 3600, good.clone()),
+            st("classic", &a, now + 3601, good.clone()),
+        ],
+    );
+    add(
+        "rate limit is shared by classic and OPRF requests",
+        &["RateLimit", "Oprf"],
+        d,
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("oprf", &a, now + 60, oreq(&[(5, k5, be)])),
+        ],
+    );
+    add(
+        "a refused request does not move the window",
+        &["RateLimit"],
+        d,
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &a, now + 1800, good.clone()),
+            st("classic", &a, now + 3600, good.clone()),
+            st("classic", &a, now + 3601, good.clone()),
+        ],
+    );
+    add(
+        "clock going backwards fails closed",
+        &["RateLimit"],
+        d,
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &a, now - 1, good.clone()),
+        ],
+    );
+    add(
+        "another client is independent",
+        &["ClientKey"],
+        d,
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &b, now + 1, good.clone()),
+        ],
+    );
+    add(
+        "IPv6 clients share their /64",
+        &["ClientKey"],
+        d,
+        vec![
+            st("classic", &v6a, now, good.clone()),
+            st("classic", &v6a_other_host, now + 1, good.clone()),
+        ],
+    );
+    add(
+        "IPv4-mapped IPv6 is keyed as the IPv4 address",
+        &["ClientKey"],
+        d,
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &mapped, now + 1, good.clone()),
+        ],
+    );
+    add(
+        "empty request is refused and still consumes the slot",
+        &["Refusal"],
+        d,
+        vec![
+            st("classic", &a, now, creq(&[])),
+            st("classic", &a, now + 1, good.clone()),
+        ],
+    );
+    add(
+        "91 salts are refused and still consume the slot",
+        &["Refusal"],
+        d,
+        vec![
+            st("classic", &a, now, creq(&[(5, k5); 91])),
+            st("classic", &a, now + 10, good.clone()),
+        ],
+    );
+    add(
+        "90 salts are answered",
+        &["Answer"],
+        d,
+        vec![st("classic", &a, now, creq(&[(5, k5); 90]))],
+    );
+    add(
+        "401 OPRF evaluations are refused",
+        &["Refusal", "Oprf"],
+        d,
+        vec![st("oprf", &a, now, oreq(&vec![(5, k5, be); 401]))],
+    );
+    add(
+        "full client table: a new client is refused",
+        &["Capacity"],
+        SaltServerConfig {
+            max_clients: 1,
+            ..d
+        },
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &b, now + 1, good.clone()),
+        ],
+    );
+    add(
+        "full client table is pruned once entries expire",
+        &["Capacity"],
+        SaltServerConfig {
+            max_clients: 1,
+            ..d
+        },
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &b, now + 3600, creq(&[(5, (now + 3600) / 300)])),
+        ],
+    );
+    add(
+        "a 3-hour window (seed's second rule)",
+        &["RateLimit"],
+        SaltServerConfig {
+            window_s: 10_800,
+            ..d
+        },
+        vec![
+            st("classic", &a, now, good.clone()),
+            st("classic", &a, now + 10_799, good.clone()),
+        ],
+    );
+    add(
+        "malformed request bytes are refused before the state machine",
+        &["Malformed"],
+        d,
+        vec![
+            st("classic", &a, now, vec![0, 1, 5]),
+            st("classic", &a, now + 1, good.clone()),
+        ],
+    );
+    add(
+        "invalid configuration: window of 30 minutes",
+        &["Config"],
+        SaltServerConfig {
+            window_s: 1800,
+            ..d
+        },
+        vec![],
+    );
+    add(
+        "invalid configuration: 0 salts per request",
+        &["Config"],
+        SaltServerConfig { max_salts: 0, ..d },
+        vec![],
+    );
 
-    let mut f = FileBuilder::new("geo", "geo-salt-server", "spec/geo.md#8-salt-server-state-machine", HEADER);
-    f.note("Answer", "BASIC", "Accepted requests with per-item answers.");
+    let mut f = FileBuilder::new(
+        "geo",
+        "geo-salt-server",
+        "spec/geo.md#8-salt-server-state-machine",
+        HEADER,
+    );
+    f.note(
+        "Answer",
+        "BASIC",
+        "Accepted requests with per-item answers.",
+    );
     f.note("Oprf", "BASIC", "OPRF-mode requests.");
-    f.note("RateLimit", "EDGE_CASE", "One request per client per window; boundaries and clock going backwards.");
+    f.note(
+        "RateLimit",
+        "EDGE_CASE",
+        "One request per client per window; boundaries and clock going backwards.",
+    );
     f.note("ClientKey", "EDGE_CASE", "IPv4 /32 and IPv6 /64 keying.");
-    f.note("Refusal", "BASIC", "Whole-request refusals after the slot is consumed.");
+    f.note(
+        "Refusal",
+        "BASIC",
+        "Whole-request refusals after the slot is consumed.",
+    );
     f.note("Capacity", "EDGE_CASE", "Bounded client table.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "Request bytes that do not decode.");
-    f.note("Config", "MODIFIED_PARAMETER", "Configuration outside its allowed range.");
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "Request bytes that do not decode.",
+    );
+    f.note(
+        "Config",
+        "MODIFIED_PARAMETER",
+        "Configuration outside its allowed range.",
+    );
     f.group("geo-salt-server", json!({}));
     for s in &sc {
-        let base = json!({"config": config_json(&s.config), "saltKey": hex(key), "oprfSeed": hex(seed)});
+        let base =
+            json!({"config": config_json(&s.config), "saltKey": hex(key), "oprfSeed": hex(seed)});
         let with = |steps: Value| {
             let mut b = base.clone();
             b["steps"] = steps;
             b
         };
-        let server = SaltServer::new(s.config, SaltKey::from_bytes(key), OprfSeed::from_bytes(seed));
+        let server = SaltServer::new(
+            s.config,
+            SaltKey::from_bytes(key),
+            OprfSeed::from_bytes(seed),
+        );
         let mut server = match server {
             Ok(x) => x,
             Err(e) => {
@@ -1196,11 +2339,17 @@ fn salt_server_file() -> (Value, Vec<Scenario>) {
 }
 
 fn check_salt_server(_: &Group, t: &Test) -> Result<Verdict, String> {
-    let mut server = match verdict(SaltServer::new(config_from(t)?, SaltKey::from_bytes(hex_array(t, "saltKey")?), OprfSeed::from_bytes(hex_array(t, "oprfSeed")?))) {
+    let mut server = match verdict(SaltServer::new(
+        config_from(t)?,
+        SaltKey::from_bytes(hex_array(t, "saltKey")?),
+        OprfSeed::from_bytes(hex_array(t, "oprfSeed")?),
+    )) {
         Ok(s) => s,
         Err(v) => return Ok(v),
     };
-    let steps = field(t, "steps")?.as_array().ok_or("`steps` is not a list")?;
+    let steps = field(t, "steps")?
+        .as_array()
+        .ok_or("`steps` is not a list")?;
     for (i, step) in steps.iter().enumerate() {
         let step = step.as_object().ok_or("step is not an object")?;
         let op = match field(step, "op")?.as_str() {
@@ -1208,7 +2357,12 @@ fn check_salt_server(_: &Group, t: &Test) -> Result<Verdict, String> {
             Some("oprf") => "oprf",
             _ => return Err("unknown op".into()),
         };
-        let st = Step { op, client: hex_field(step, "client")?, now: u64_str_field(step, "now")?, request: hex_field(step, "request")? };
+        let st = Step {
+            op,
+            client: hex_field(step, "client")?,
+            now: u64_str_field(step, "now")?,
+            request: hex_field(step, "request")?,
+        };
         match run_step(&mut server, &st)? {
             Ok(resp) => expect_hex(step, "response", resp).map_err(|e| format!("step {i}: {e}"))?,
             Err((c, retry)) => {
@@ -1230,10 +2384,26 @@ fn check_salt_server(_: &Group, t: &Test) -> Result<Verdict, String> {
 
 fn central_file() -> Value {
     let mut f = FileBuilder::new("geo", "geo-central", "spec/geo.md#9-central-server", HEADER);
-    f.note("Hops", "BASIC", "A chain of users sharing hashes, marked over the configured number of hops.");
-    f.note("Expiry", "EDGE_CASE", "Deletion exactly at the incubation period.");
-    f.note("LateUpload", "EDGE_CASE", "A record uploaded after the positive report still matches.");
-    f.note("Config", "MODIFIED_PARAMETER", "Configuration outside its allowed range.");
+    f.note(
+        "Hops",
+        "BASIC",
+        "A chain of users sharing hashes, marked over the configured number of hops.",
+    );
+    f.note(
+        "Expiry",
+        "EDGE_CASE",
+        "Deletion exactly at the incubation period.",
+    );
+    f.note(
+        "LateUpload",
+        "EDGE_CASE",
+        "A record uploaded after the positive report still matches.",
+    );
+    f.note(
+        "Config",
+        "MODIFIED_PARAMETER",
+        "Configuration outside its allowed range.",
+    );
     let u = |i: u8| UserId([i; 16]);
     let h = |i: u8| {
         let mut x = [0u8; 32];
@@ -1241,11 +2411,26 @@ fn central_file() -> Value {
         x[31] = 0x77;
         RiskHash(x)
     };
-    let rec = |hh: u8, uu: u8, s: BlockSize| UploadRecord { hash: h(hh), user: u(uu), size: s };
-    let chain = vec![rec(1, 1, BlockSize::M5), rec(1, 2, BlockSize::M5), rec(2, 2, BlockSize::M10), rec(2, 3, BlockSize::M10), rec(3, 3, BlockSize::M80), rec(3, 4, BlockSize::M80), rec(9, 5, BlockSize::M20)];
+    let rec = |hh: u8, uu: u8, s: BlockSize| UploadRecord {
+        hash: h(hh),
+        user: u(uu),
+        size: s,
+    };
+    let chain = [
+        rec(1, 1, BlockSize::M5),
+        rec(1, 2, BlockSize::M5),
+        rec(2, 2, BlockSize::M10),
+        rec(2, 3, BlockSize::M10),
+        rec(3, 3, BlockSize::M80),
+        rec(3, 4, BlockSize::M80),
+        rec(9, 5, BlockSize::M20),
+    ];
     f.group("geo-central", json!({}));
     for hops in [1u8, 2, 3] {
-        let cfg = CentralConfig { hops, incubation_s: 1_209_600 };
+        let cfg = CentralConfig {
+            hops,
+            incubation_s: 1_209_600,
+        };
         let steps = vec![
             json!({"op": "upload", "now": "1000", "records": chain.iter().map(|r| hex(r.to_bytes())).collect::<Vec<_>>()}),
             json!({"op": "positive", "user": hex(u(1).0), "now": "2000"}),
@@ -1254,7 +2439,10 @@ fn central_file() -> Value {
         steps.extend((1..=5u8).map(|i| json!({"op": "query", "user": hex(u(i).0)})));
         f.valid(&format!("chain of four users, {hops} hop(s)"), &["Hops"], json!({"hops": hops, "incubationS": cfg.incubation_s.to_string(), "steps": run_central(cfg, &steps)}));
     }
-    let cfg = CentralConfig { hops: 1, incubation_s: 1000 };
+    let cfg = CentralConfig {
+        hops: 1,
+        incubation_s: 1000,
+    };
     let steps = vec![
         json!({"op": "upload", "now": "100", "records": [hex(rec(1, 1, BlockSize::M5).to_bytes()), hex(rec(1, 2, BlockSize::M5).to_bytes())]}),
         json!({"op": "positive", "user": hex(u(1).0), "now": "200"}),
@@ -1268,10 +2456,29 @@ fn central_file() -> Value {
         json!({"op": "expire", "now": "1200"}),
         json!({"op": "query", "user": hex(u(3).0)}),
     ];
-    f.valid("late upload matches; deletion at received_at + incubation, marks expire too", &["LateUpload", "Expiry"], json!({"hops": 1, "incubationS": "1000", "steps": run_central(cfg, &steps)}));
+    f.valid(
+        "late upload matches; deletion at received_at + incubation, marks expire too",
+        &["LateUpload", "Expiry"],
+        json!({"hops": 1, "incubationS": "1000", "steps": run_central(cfg, &steps)}),
+    );
     for (hops, inc) in [(0u8, 1000u64), (9, 1000), (1, 0), (1, 60 * 86_400 + 1)] {
-        assert_eq!(CentralServer::new(CentralConfig { hops, incubation_s: inc }, MemoryStorage::new()).err(), Some(GeoError::InvalidConfig));
-        f.invalid(&format!("hops {hops}, incubation {inc} s"), &["Config"], "GEO_INVALID_CONFIG", json!({"hops": hops, "incubationS": inc.to_string(), "steps": []}));
+        assert_eq!(
+            CentralServer::new(
+                CentralConfig {
+                    hops,
+                    incubation_s: inc
+                },
+                MemoryStorage::new()
+            )
+            .err(),
+            Some(GeoError::InvalidConfig)
+        );
+        f.invalid(
+            &format!("hops {hops}, incubation {inc} s"),
+            &["Config"],
+            "GEO_INVALID_CONFIG",
+            json!({"hops": hops, "incubationS": inc.to_string(), "steps": []}),
+        );
     }
     f.finish()
 }
@@ -1305,7 +2512,10 @@ fn apply_central(c: &mut CentralServer, s: &mut Value, fill: bool) -> Result<(),
             c.upload(&v, u64_str_field(&step, "now")?);
         }
         Some("positive") => {
-            let n = c.report_positive(&UserId(hex_array(&step, "user")?), u64_str_field(&step, "now")?);
+            let n = c.report_positive(
+                &UserId(hex_array(&step, "user")?),
+                u64_str_field(&step, "now")?,
+            );
             if fill {
                 s["marked"] = json!(n);
             } else {
@@ -1331,12 +2541,18 @@ fn apply_central(c: &mut CentralServer, s: &mut Value, fill: bool) -> Result<(),
 
 fn check_central(_: &Group, t: &Test) -> Result<Verdict, String> {
     let hops = u8_field(t, "hops")?;
-    let cfg = CentralConfig { hops, incubation_s: u64_str_field(t, "incubationS")? };
+    let cfg = CentralConfig {
+        hops,
+        incubation_s: u64_str_field(t, "incubationS")?,
+    };
     let mut c = match verdict(CentralServer::new(cfg, MemoryStorage::new())) {
         Ok(c) => c,
         Err(v) => return Ok(v),
     };
-    for s in field(t, "steps")?.as_array().ok_or("`steps` is not a list")? {
+    for s in field(t, "steps")?
+        .as_array()
+        .ok_or("`steps` is not a list")?
+    {
         let mut s = s.clone();
         apply_central(&mut c, &mut s, false)?;
     }
@@ -1357,7 +2573,11 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
             "oprfRequest" => "geo_oprf_request_decode",
             _ => "geo_response_decode",
         };
-        out.push((target.to_string(), format!("v-wire-{:03}", i + 1), c.bytes.clone()));
+        out.push((
+            target.to_string(),
+            format!("v-wire-{:03}", i + 1),
+            c.bytes.clone(),
+        ));
     }
     // Salt-server op sequences: the fuzz body's own encoding of a scenario (see
     // src/fuzzing/geo.rs): per op 1 byte client, 2 bytes time delta, 1 byte kind, 1 byte count.
@@ -1370,7 +2590,11 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
             bytes.push(u8::from(st.op == "oprf"));
             bytes.push(st.request.get(1).copied().unwrap_or(0));
         }
-        out.push(("geo_salt_server_ops".to_string(), format!("v-salt_server-{:03}", i + 1), bytes));
+        out.push((
+            "geo_salt_server_ops".to_string(),
+            format!("v-salt_server-{:03}", i + 1),
+            bytes,
+        ));
     }
     out
 }

@@ -74,7 +74,10 @@ pub fn geo_location(data: &[u8]) {
     }
     let mut keys = risk_points(&loc, t).map(|p| p.key());
     keys.sort_unstable();
-    assert!(keys.windows(2).all(|w| w[0] != w[1]), "30 distinct risk points");
+    assert!(
+        keys.windows(2).all(|w| w[0] != w[1]),
+        "30 distinct risk points"
+    );
 }
 
 #[cfg(feature = "alloc")]
@@ -112,7 +115,9 @@ pub fn geo_salt_server_ops(data: &[u8]) {
             .map(|i| {
                 let s = sizes[(i + usize::from(op[4])) % sizes.len()];
                 let b = u64::from(s.max(1)) * 60;
-                let k = (now / b).wrapping_add(i as u64 % 4).wrapping_sub(2 + (i as u64 % 3) * 40);
+                let k = (now / b)
+                    .wrapping_add(i as u64 % 4)
+                    .wrapping_sub(2 + (i as u64 % 3) * 40);
                 (s, k)
             })
             .collect();
@@ -134,7 +139,11 @@ pub fn geo_salt_server_ops(data: &[u8]) {
         };
         let expected = expected.and_then(|()| {
             model.insert(client, now);
-            let max = if oprf { config.max_evaluations } else { config.max_salts };
+            let max = if oprf {
+                config.max_evaluations
+            } else {
+                config.max_salts
+            };
             if n == 0 {
                 Err(GeoError::EmptyRequest)
             } else if n > max {
@@ -147,13 +156,20 @@ pub fn geo_salt_server_ops(data: &[u8]) {
             let req = OprfRequest {
                 items: items
                     .iter()
-                    .map(|&(size, index)| OprfItem { size, index, blinded })
+                    .map(|&(size, index)| OprfItem {
+                        size,
+                        index,
+                        blinded,
+                    })
                     .collect(),
             };
             server.handle_oprf(client, now, &req)
         } else {
             let req = SaltRequest {
-                items: items.iter().map(|&(size, index)| SaltItem { size, index }).collect(),
+                items: items
+                    .iter()
+                    .map(|&(size, index)| SaltItem { size, index })
+                    .collect(),
             };
             server.handle_classic(client, now, &req)
         };
@@ -161,7 +177,10 @@ pub fn geo_salt_server_ops(data: &[u8]) {
             (Ok(()), Ok(resp)) => {
                 assert_eq!(resp.items.len(), n);
                 for (&(s, k), a) in items.iter().zip(&resp.items) {
-                    assert_eq!(a.as_ref().err().copied(), server.check_item(s, k, now).err());
+                    assert_eq!(
+                        a.as_ref().err().copied(),
+                        server.check_item(s, k, now).err()
+                    );
                 }
             }
             (Err(e), Err(r)) => assert_eq!(*e, r.error),

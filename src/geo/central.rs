@@ -257,17 +257,29 @@ mod tests {
     #[test]
     fn hops_and_expiry() {
         // 1 shares hash 10 with 2; 2 shares hash 20 with 3; 3 shares 30 with 4.
-        let recs = [rec(10, 1), rec(10, 2), rec(20, 2), rec(20, 3), rec(30, 3), rec(30, 4), rec(40, 5)];
+        let recs = [
+            rec(10, 1),
+            rec(10, 2),
+            rec(20, 2),
+            rec(20, 3),
+            rec(30, 3),
+            rec(30, 4),
+            rec(40, 5),
+        ];
         for hops in 1..=3u8 {
             let mut c = CentralServer::new(
-                CentralConfig { hops, incubation_s: 1000 },
+                CentralConfig {
+                    hops,
+                    incubation_s: 1000,
+                },
                 MemoryStorage::new(),
             )
             .unwrap();
             c.upload(&recs, 100);
             c.report_positive(&UserId([1; 16]), 200);
-            let exp: std::vec::Vec<_> =
-                (1..=5).map(|u| c.query(&UserId([u; 16])).exposure()).collect();
+            let exp: std::vec::Vec<_> = (1..=5)
+                .map(|u| c.query(&UserId([u; 16])).exposure())
+                .collect();
             let want = match hops {
                 1 => [Some(1), Some(1), None, None, None],
                 2 => [Some(1), Some(1), Some(2), None, None],
@@ -281,8 +293,14 @@ mod tests {
             assert_eq!(c.query(&UserId([1; 16])).at_risk.len(), 0);
         }
         assert_eq!(
-            CentralServer::new(CentralConfig { hops: 0, incubation_s: 1 }, MemoryStorage::new())
-                .err(),
+            CentralServer::new(
+                CentralConfig {
+                    hops: 0,
+                    incubation_s: 1
+                },
+                MemoryStorage::new()
+            )
+            .err(),
             Some(GeoError::InvalidConfig)
         );
     }

@@ -66,7 +66,9 @@ impl SampleFilter {
         }
         if let Some(last) = self.last_kept {
             // `t − last` without overflow; a clock going backwards is too soon.
-            if t.checked_sub(last).map_or(true, |d| d < MIN_SAMPLE_SPACING_S) {
+            if t.checked_sub(last)
+                .map_or(true, |d| d < MIN_SAMPLE_SPACING_S)
+            {
                 return Err(GeoError::SampleTooSoon);
             }
         }
@@ -160,7 +162,10 @@ mod tests {
     #[test]
     fn filter_order_and_state() {
         let mut f = SampleFilter::new();
-        assert_eq!(f.accept(0, 91_000_000, 0, 2000), Err(GeoError::LatitudeOutOfRange));
+        assert_eq!(
+            f.accept(0, 91_000_000, 0, 2000),
+            Err(GeoError::LatitudeOutOfRange)
+        );
         assert_eq!(f.accept(1000, 0, 0, 1001), Err(GeoError::SampleInaccurate));
         assert!(f.accept(1000, 0, 0, 1000).is_ok());
         assert_eq!(f.accept(1299, 0, 0, 10), Err(GeoError::SampleTooSoon));
@@ -176,10 +181,16 @@ mod tests {
         let day0 = 1_699_920_000u64; // a UTC midnight
         let mut samples = std::vec::Vec::new();
         for i in 0..60 {
-            samples.push(Sample { t: day0 + i * 300, location: home });
+            samples.push(Sample {
+                t: day0 + i * 300,
+                location: home,
+            });
         }
         for i in 0..60 {
-            samples.push(Sample { t: day0 + 40_000 + i * 300, location: work });
+            samples.push(Sample {
+                t: day0 + 40_000 + i * 300,
+                location: work,
+            });
         }
         assert_eq!(home_cell(&samples[..11], 0), Ok(None));
         let h = home_cell(&samples, 0).unwrap().unwrap();
@@ -194,7 +205,13 @@ mod tests {
         // 80 m north of home is dropped, 120 m is kept.
         let near = Location::new(52_520_720, 13_405_000).unwrap();
         let far = Location::new(52_521_080, 13_405_000).unwrap();
-        assert!(!s.keep(&Sample { t: 0, location: near }));
-        assert!(s.keep(&Sample { t: 0, location: far }));
+        assert!(!s.keep(&Sample {
+            t: 0,
+            location: near
+        }));
+        assert!(s.keep(&Sample {
+            t: 0,
+            location: far
+        }));
     }
 }

@@ -399,7 +399,9 @@ mod tests {
         );
         assert_eq!(
             Location::new(-90_000_000, 17).unwrap().fine_cells(),
-            Location::new(-90_000_000, -179_000_000).unwrap().fine_cells()
+            Location::new(-90_000_000, -179_000_000)
+                .unwrap()
+                .fine_cells()
         );
     }
 

@@ -129,13 +129,22 @@ mod tests {
         };
         let bytes = rec.to_bytes();
         assert_eq!(UploadRecord::from_bytes(&bytes), Ok(rec));
-        assert_eq!(UploadRecord::from_bytes(&bytes[..48]), Err(GeoError::Truncated));
+        assert_eq!(
+            UploadRecord::from_bytes(&bytes[..48]),
+            Err(GeoError::Truncated)
+        );
         let mut bad = bytes;
         bad[48] = 6;
-        assert_eq!(UploadRecord::from_bytes(&bad), Err(GeoError::InvalidBlockSize));
+        assert_eq!(
+            UploadRecord::from_bytes(&bad),
+            Err(GeoError::InvalidBlockSize)
+        );
         let mut long = bytes.to_vec();
         long.push(1);
-        assert_eq!(UploadRecord::from_bytes(&long), Err(GeoError::TrailingBytes));
+        assert_eq!(
+            UploadRecord::from_bytes(&long),
+            Err(GeoError::TrailingBytes)
+        );
     }
 
     #[test]

@@ -44,8 +44,8 @@ pub use cos_table::COS_Q30;
 pub use filter::{home_cell, HomeScrubber, HOME_RADIUS_E6, MIN_NIGHT_SAMPLES};
 pub use filter::{is_night, Sample, SampleFilter, MAX_ACCURACY_CM, MIN_SAMPLE_SPACING_S};
 pub use grid::{
-    lattice_lookup, scale_q30, CellId, Layer, LatticeParams, Location, PlanePoint, MATCH_DISTANCE_E6,
-    SCALE,
+    lattice_lookup, scale_q30, CellId, LatticeParams, Layer, Location, PlanePoint,
+    MATCH_DISTANCE_E6, SCALE,
 };
 pub use hash::{
     risk_hash_classic, risk_hash_oprf, RiskHash, UploadRecord, UserId, UPLOAD_RECORD_LEN,

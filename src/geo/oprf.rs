@@ -68,8 +68,8 @@ fn check_blind(blind: &[u8; 32]) -> Result<(), GeoError> {
 
 /// RFC 9497 `DeriveKeyPair(seed, info)` for mode OPRF; returns `skS` (32 bytes, little-endian).
 pub fn oprf_derive_key_raw(seed: &[u8], info: &[u8]) -> Result<[u8; 32], GeoError> {
-    let server =
-        OprfServer::<Ristretto255>::new_from_seed(seed, info).map_err(|_| GeoError::InvalidConfig)?;
+    let server = OprfServer::<Ristretto255>::new_from_seed(seed, info)
+        .map_err(|_| GeoError::InvalidConfig)?;
     let mut out = [0u8; 32];
     out.copy_from_slice(&server.serialize());
     Ok(out)
@@ -93,7 +93,8 @@ pub fn oprf_blind_raw(input: &[u8], blind: &[u8; 32]) -> Result<[u8; ELEMENT_LEN
 /// RFC 9497 `BlindEvaluate(skS, blindedElement)`; `GEO_INVALID_ELEMENT` if the element is not a
 /// canonical, non-identity ristretto255 encoding.
 pub fn oprf_evaluate_raw(sk: &[u8; 32], blinded: &[u8]) -> Result<[u8; ELEMENT_LEN], GeoError> {
-    let server = OprfServer::<Ristretto255>::new_with_key(sk).map_err(|_| GeoError::InvalidConfig)?;
+    let server =
+        OprfServer::<Ristretto255>::new_with_key(sk).map_err(|_| GeoError::InvalidConfig)?;
     evaluate_with(&server, blinded)
 }
 
@@ -266,8 +267,7 @@ mod tests {
             hex::encode(sk),
             "5ebcea5ee37023ccb9fc2d2019f9d7737be85591ae8652ffa9ef0f4d37063b0e"
         );
-        let blind: [u8; 32] =
-            h("64d37aed22a27f5191de1c1d69fadb899d8862b58eb4220029e036ec4c1f6706");
+        let blind: [u8; 32] = h("64d37aed22a27f5191de1c1d69fadb899d8862b58eb4220029e036ec4c1f6706");
         let be = oprf_blind_raw(&[0x00], &blind).unwrap();
         assert_eq!(
             hex::encode(be),
@@ -296,11 +296,26 @@ mod tests {
         let o1 = s1.finalize(&seed.evaluate(&block, &b1).unwrap()).unwrap();
         let o2 = s2.finalize(&seed.evaluate(&block, &b2).unwrap()).unwrap();
         assert_eq!(o1, o2);
-        assert_eq!(OprfClientState::blind(&cell, [0; 32]).err(), Some(GeoError::InvalidBlind));
-        assert_eq!(OprfClientState::blind(&cell, [0xff; 32]).err(), Some(GeoError::InvalidBlind));
-        assert_eq!(seed.evaluate(&block, &[0; 32]), Err(GeoError::InvalidElement));
-        assert_eq!(seed.evaluate(&block, &[0xff; 32]), Err(GeoError::InvalidElement));
-        assert_eq!(seed.evaluate(&block, &b1[..31]), Err(GeoError::InvalidElement));
+        assert_eq!(
+            OprfClientState::blind(&cell, [0; 32]).err(),
+            Some(GeoError::InvalidBlind)
+        );
+        assert_eq!(
+            OprfClientState::blind(&cell, [0xff; 32]).err(),
+            Some(GeoError::InvalidBlind)
+        );
+        assert_eq!(
+            seed.evaluate(&block, &[0; 32]),
+            Err(GeoError::InvalidElement)
+        );
+        assert_eq!(
+            seed.evaluate(&block, &[0xff; 32]),
+            Err(GeoError::InvalidElement)
+        );
+        assert_eq!(
+            seed.evaluate(&block, &b1[..31]),
+            Err(GeoError::InvalidElement)
+        );
         assert_eq!(s1.finalize(&[0; 32]), Err(GeoError::InvalidElement));
     }
 }

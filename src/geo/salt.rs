@@ -389,7 +389,12 @@ impl SaltServer {
         now: u64,
         request: &OprfRequest,
     ) -> Result<SaltResponse, Refused> {
-        self.admit(client, now, request.items.len(), self.config.max_evaluations)?;
+        self.admit(
+            client,
+            now,
+            request.items.len(),
+            self.config.max_evaluations,
+        )?;
         let items = request
             .items
             .iter()
@@ -436,13 +441,22 @@ mod tests {
         assert_eq!(e.error, GeoError::RateLimited);
         assert_eq!(e.retry_at, Some(NOW + 3600));
         assert_eq!(s.last_request(&c), Some(NOW)); // refusal does not move `last`
-        // Clock going backwards fails closed.
-        assert_eq!(s.handle_classic(c, NOW - 10, &r).unwrap_err().error, GeoError::RateLimited);
+                                                   // Clock going backwards fails closed.
+        assert_eq!(
+            s.handle_classic(c, NOW - 10, &r).unwrap_err().error,
+            GeoError::RateLimited
+        );
         // Exactly one window later: allowed. Over-limit request still consumes the slot.
         let big = req(&[(5, NOW / 300); 91]);
-        assert_eq!(s.handle_classic(c, NOW + 3600, &big).unwrap_err().error, GeoError::TooManyItems);
+        assert_eq!(
+            s.handle_classic(c, NOW + 3600, &big).unwrap_err().error,
+            GeoError::TooManyItems
+        );
         assert_eq!(s.last_request(&c), Some(NOW + 3600));
-        assert_eq!(s.handle_classic(c, NOW + 3601, &r).unwrap_err().error, GeoError::RateLimited);
+        assert_eq!(
+            s.handle_classic(c, NOW + 3601, &r).unwrap_err().error,
+            GeoError::RateLimited
+        );
     }
 
     #[test]
@@ -460,7 +474,10 @@ mod tests {
             assert!(s.check_item(m, kexp + 1, NOW).is_ok());
         }
         assert_eq!(s.check_item(7, 0, NOW), Err(GeoError::InvalidBlockSize));
-        assert_eq!(s.check_item(5, u64::MAX, u64::MAX), Err(GeoError::BlockInFuture));
+        assert_eq!(
+            s.check_item(5, u64::MAX, u64::MAX),
+            Err(GeoError::BlockInFuture)
+        );
     }
 
     #[test]
@@ -471,10 +488,15 @@ mod tests {
         });
         let r = req(&[(10, NOW / 600)]);
         for i in 0..2 {
-            assert!(s.handle_classic(ClientKey::from_ipv4([1, 1, 1, i]), NOW, &r).is_ok());
+            assert!(s
+                .handle_classic(ClientKey::from_ipv4([1, 1, 1, i]), NOW, &r)
+                .is_ok());
         }
         let third = ClientKey::from_ipv6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(s.handle_classic(third, NOW + 10, &r).unwrap_err().error, GeoError::ServerBusy);
+        assert_eq!(
+            s.handle_classic(third, NOW + 10, &r).unwrap_err().error,
+            GeoError::ServerBusy
+        );
         assert_eq!(s.last_request(&third), None);
         assert!(s.handle_classic(third, NOW + 3600, &r).is_ok());
         assert_eq!(s.clients(), 1);
@@ -486,7 +508,10 @@ mod tests {
         a[10] = 0xff;
         a[11] = 0xff;
         a[12..].copy_from_slice(&[192, 0, 2, 1]);
-        assert_eq!(ClientKey::from_ipv6(a), ClientKey::from_ipv4([192, 0, 2, 1]));
+        assert_eq!(
+            ClientKey::from_ipv6(a),
+            ClientKey::from_ipv4([192, 0, 2, 1])
+        );
         let mut b = [0x20u8; 16];
         let k = ClientKey::from_ipv6(b);
         b[15] = 0;
@@ -500,13 +525,22 @@ mod tests {
         let r = req(&[(5, 1), (80, u64::MAX)]);
         let bytes = r.to_bytes().unwrap();
         assert_eq!(SaltRequest::from_bytes(&bytes), Ok(r));
-        assert_eq!(SaltRequest::from_bytes(&bytes[..bytes.len() - 1]), Err(GeoError::Truncated));
-        assert_eq!(SaltRequest::from_bytes(&[0, 0, 9]), Err(GeoError::TrailingBytes));
+        assert_eq!(
+            SaltRequest::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(GeoError::Truncated)
+        );
+        assert_eq!(
+            SaltRequest::from_bytes(&[0, 0, 9]),
+            Err(GeoError::TrailingBytes)
+        );
         let resp = SaltResponse {
             items: std::vec![Ok([7; 32]), Err(GeoError::BlockExpired)],
         };
         let bytes = resp.to_bytes().unwrap();
         assert_eq!(SaltResponse::from_bytes(&bytes), Ok(resp));
-        assert_eq!(SaltResponse::from_bytes(&[0, 1, 5]), Err(GeoError::InvalidStatus));
+        assert_eq!(
+            SaltResponse::from_bytes(&[0, 1, 5]),
+            Err(GeoError::InvalidStatus)
+        );
     }
 }
