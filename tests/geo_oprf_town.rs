@@ -1,8 +1,14 @@
-//! OPRF mode end to end (`spec/geo.md §6`, `§8`): a small town whose clients blind every fine cell,
+//! OPRF mode end to end (`spec/geo.md §6`, `§8`): a small town (6 users, one hour: OPRF
+//! arithmetic is slow in debug builds) whose clients blind every fine cell,
 //! get evaluations from rate-limited salt servers (chosen by D cell), unblind, hash and upload.
 //! The central server's answers must equal those of the same town in classic mode, mapped back to
 //! risk keys: both modes hash the same risk points, only the salt differs.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -21,17 +27,17 @@ type Answers = BTreeMap<usize, BTreeSet<[u8; RISK_KEY_LEN]>>;
 
 #[test]
 fn oprf_town_matches_classic_town() {
-    let n_users = 24usize;
+    let n_users = 6usize;
     let mut rng = ChaCha20Rng::from_seed([0x0f; 32]);
-    let venues: Vec<(i32, i32)> = (0..4)
+    let venues: Vec<(i32, i32)> = (0..2)
         .map(|i| (51_500_000 + i * 700, -120_000 + i * 900))
         .collect();
     // Per user and hour: a venue; 12 samples per hour for two hours.
-    let mut sets: Vec<Vec<RiskPointSet>> = vec![vec![RiskPointSet::new(); 2]; n_users];
+    let mut sets: Vec<Vec<RiskPointSet>> = vec![vec![RiskPointSet::new(); 1]; n_users];
     for (u, per_hour) in sets.iter_mut().enumerate() {
         let mut filt = SampleFilter::new();
         for (h, set) in per_hour.iter_mut().enumerate() {
-            let v = venues[(rng.next_u32() % 4) as usize];
+            let v = venues[(rng.next_u32() % 2) as usize];
             for i in 0..12u64 {
                 let t = T0 + h as u64 * 3600 + i * 300 + u as u64;
                 let lat = v.0 + (rng.next_u32() % 41) as i32 - 20;
@@ -42,7 +48,7 @@ fn oprf_town_matches_classic_town() {
         }
     }
     let ids: Vec<UserId> = (0..n_users).map(|u| UserId([u as u8 + 1; 16])).collect();
-    let positives = [0usize, 5];
+    let positives = [0usize];
 
     let run = |oprf: bool, rng: &mut ChaCha20Rng| -> Answers {
         let mut servers: Vec<SaltServer> = (0..SERVERS)
@@ -57,10 +63,9 @@ fn oprf_town_matches_classic_town() {
             .collect();
         let mut central =
             CentralServer::new(CentralConfig::default(), MemoryStorage::new()).unwrap();
-        let mut by_hash: Vec<HashMap<RiskHash, [u8; RISK_KEY_LEN]>> =
-            vec![HashMap::new(); n_users];
+        let mut by_hash: Vec<HashMap<RiskHash, [u8; RISK_KEY_LEN]>> = vec![HashMap::new(); n_users];
         let mut done: Vec<BTreeSet<[u8; RISK_KEY_LEN]>> = vec![BTreeSet::new(); n_users];
-        for h in 0..2usize {
+        for h in 0..1usize {
             let now = T0 + (h as u64 + 1) * 3600;
             for u in 0..n_users {
                 let addr = ClientKey::from_ipv4([10, 1, 0, u as u8]);
@@ -134,7 +139,7 @@ fn oprf_town_matches_classic_town() {
             }
         }
         for &p in &positives {
-            central.report_positive(&ids[p], T0 + 3 * 3600);
+            central.report_positive(&ids[p], T0 + 2 * 3600);
         }
         let mut out = Answers::new();
         for u in 0..n_users {
@@ -146,6 +151,9 @@ fn oprf_town_matches_classic_town() {
     };
     let classic = run(false, &mut rng);
     let oprf = run(true, &mut rng);
-    assert!(classic.len() > positives.len(), "the town must produce contacts");
+    assert!(
+        classic.len() > positives.len(),
+        "the town must produce contacts"
+    );
     assert_eq!(oprf, classic);
 }
