@@ -104,6 +104,15 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
         })
         .collect();
     let mut central = CentralServer::new(CentralConfig::default(), MemoryStorage::new()).unwrap();
+    // The same uploads in a server that marks two hops.
+    let mut central2 = CentralServer::new(
+        CentralConfig {
+            hops: 2,
+            ..CentralConfig::default()
+        },
+        MemoryStorage::new(),
+    )
+    .unwrap();
 
     let mut dropped = 0usize;
     for hour in first_hour..first_hour + hours {
@@ -176,12 +185,14 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
                 });
             }
             central.upload(&records, now);
+            central2.upload(&records, now);
         }
     }
     let end = DAY0 + (first_hour + hours) * 3600;
     let positives: Vec<usize> = (0..5).map(|i| i * (n_users / 5) + 7).collect();
     for &p in &positives {
         central.report_positive(&clients[p].id, end);
+        central2.report_positive(&clients[p].id, end);
     }
 
     // The central server's answers, as risk keys (each client maps its own hashes back).
@@ -248,6 +259,60 @@ fn town(n_users: usize, first_hour: u64, hours: u64) {
         "the town must produce contacts"
     );
     assert_eq!(got, want);
+
+    // Two hops, reference from the raw points' risk keys (no salts, hashes or central store):
+    // level-0 keys are the positives' keys; level-1 users hold any of them; their keys are marked
+    // too; a user's answer is their keys among the marked ones.
+    let keys_of: Vec<BTreeSet<[u8; RISK_KEY_LEN]>> = clients
+        .iter()
+        .map(|c| {
+            let mut set = RiskPointSet::new();
+            for s in &c.samples {
+                set.add_sample(&s.location, s.t);
+            }
+            set.iter().map(RiskPoint::key).collect()
+        })
+        .collect();
+    let mut users_of: HashMap<[u8; RISK_KEY_LEN], Vec<usize>> = HashMap::new();
+    for (u, keys) in keys_of.iter().enumerate() {
+        for k in keys {
+            users_of.entry(*k).or_default().push(u);
+        }
+    }
+    let level0: BTreeSet<[u8; RISK_KEY_LEN]> = positives
+        .iter()
+        .flat_map(|&p| keys_of[p].iter().copied())
+        .collect();
+    let level1_users: BTreeSet<usize> = level0
+        .iter()
+        .flat_map(|k| users_of[k].iter().copied())
+        .filter(|u| !positives.contains(u))
+        .collect();
+    let marked: BTreeSet<[u8; RISK_KEY_LEN]> = level0
+        .iter()
+        .copied()
+        .chain(
+            level1_users
+                .iter()
+                .flat_map(|&u| keys_of[u].iter().copied()),
+        )
+        .collect();
+    let mut want2: BTreeMap<usize, BTreeSet<[u8; RISK_KEY_LEN]>> = BTreeMap::new();
+    for (u, keys) in keys_of.iter().enumerate() {
+        let hit: BTreeSet<_> = keys.intersection(&marked).copied().collect();
+        if !hit.is_empty() {
+            want2.insert(u, hit);
+        }
+    }
+    let mut got2: BTreeMap<usize, BTreeSet<[u8; RISK_KEY_LEN]>> = BTreeMap::new();
+    for (u, c) in clients.iter().enumerate() {
+        for r in central2.query(&c.id).at_risk {
+            got2.entry(u).or_default().insert(c.by_hash[&r.hash]);
+        }
+    }
+    println!("geo town: {} users at risk within two hops", want2.len());
+    assert!(want2.len() > want.len());
+    assert_eq!(got2, want2);
     // Layer sanity: risk points of one sample are 30, one per (layer, block).
     let s = clients[0].samples[0];
     assert_eq!(risk_points(&s.location, s.t)[10].cell().layer(), Layer::B);
