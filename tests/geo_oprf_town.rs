@@ -3,6 +3,7 @@
 //! get evaluations from rate-limited salt servers (chosen by D cell), unblind, hash and upload.
 //! The central server's answers must equal those of the same town in classic mode, mapped back to
 //! risk keys: both modes hash the same risk points, only the salt differs.
+#![allow(clippy::needless_range_loop)] // users and hours index several parallel tables
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
