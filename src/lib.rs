@@ -12,6 +12,7 @@
 //! | [`mix`] | Mix packets: compact Sphinx header, LIONESS, SURBs, replay tags, day keys (seed 001) | `spec/mix.md` |
 //! | [`nym`] | Nym swap, mailbox, HA tokens, client and notification chain (seed 001) | `spec/nym.md` |
 //! | `event` | Corona Network events, pairing and the status cascade (seed 002; `alloc`) | `spec/events.md` |
+//! | [`geo`] | Geo Trace salted location hashes (seed 004) | `spec/geo.md` |
 //!
 //! Ground layers used by every protocol: [`wire`] (strict codec), [`labels`] (the registry of
 //! domain-separation strings) and [`error`] (stable error codes shared with the test vectors).
@@ -74,6 +75,7 @@ pub mod labels;
 pub mod wire;
 
 pub mod encounter;
+pub mod geo;
 pub mod mix;
 pub mod nym;
 pub mod tcn;

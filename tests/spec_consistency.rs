@@ -77,6 +77,11 @@ fn nym_error_table_matches() {
 }
 
 #[test]
+fn geo_error_table_matches() {
+    check("geo.md", "GEO_", &contact_tracing::geo::GeoError::ALL);
+}
+
+#[test]
 fn every_label_is_in_the_registry_document() {
     let text = spec("labels.md");
     for (protocol, label) in contact_tracing::labels::all() {

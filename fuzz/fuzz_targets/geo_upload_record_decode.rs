@@ -1,0 +1,7 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    assert!(contact_tracing::fuzzing::run(
+        "geo_upload_record_decode",
+        data
+    ));
+});
