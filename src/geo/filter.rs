@@ -174,6 +174,7 @@ mod tests {
         assert!(f.accept(1300, 0, 0, 10).is_ok());
     }
 
+    #[cfg(feature = "alloc")]
     #[test]
     fn home_is_found_and_scrubbed() {
         let home = Location::new(52_520_000, 13_405_000).unwrap();

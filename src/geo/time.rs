@@ -223,6 +223,7 @@ mod tests {
         assert_eq!(BlockSize::from_minutes(15), Err(GeoError::InvalidBlockSize));
     }
 
+    #[cfg(feature = "alloc")]
     #[test]
     fn thirty_distinct_points_and_dedupe() {
         let loc = Location::new(51_500_000, -120_000).unwrap();
