@@ -23,8 +23,8 @@ const IV: [u32; 8] = [
 
 type Block = GenericArray<u8, sha2::digest::consts::U64>;
 
-/// Writes the SHA-256 padding for a message of `len` bytes into the last block.
-fn pad(block: &mut [u8; 64], offset: usize, len_bytes: u64) {
+/// Writes the SHA-256 padding for a message of `len_bytes` bytes ending at `offset` of `block`.
+fn pad(block: &mut [u8], offset: usize, len_bytes: u64) {
     if let Some(b) = block.get_mut(offset) {
         *b = 0x80;
     }
@@ -42,63 +42,63 @@ fn digest(blocks: &[Block]) -> [u8; 32] {
     out
 }
 
+/// Zeroizes `len` bytes of `block` from `at`: the bytes that held a key that may still be secret
+/// (a tck not yet disclosed in a report, or the rak seed).
+fn wipe(block: &mut Block, at: usize, len: usize) {
+    let (_, tail) = block.split_at_mut(at);
+    let (secret, _) = tail.split_at_mut(len);
+    zeroize::Zeroize::zeroize(secret);
+}
+
 /// `tck_0 = SHA-256("H_TCK" || rak_seed)`: 37 bytes, one block.
 pub(crate) fn tck_0(rak_seed: &[u8; 32]) -> [u8; 32] {
-    let mut block = [0u8; 64];
+    let mut blocks = [Block::default()];
+    let [block] = &mut blocks;
     let (label, rest) = block.split_at_mut(5);
     label.copy_from_slice(&H_TCK_BYTES);
     let (seed, _) = rest.split_at_mut(32);
     seed.copy_from_slice(rak_seed);
-    pad(&mut block, 37, 37);
-    let mut blocks = [Block::from(block)];
+    pad(block, 37, 37);
     let out = digest(&blocks);
-    wipe(&mut blocks);
-    zeroize::Zeroize::zeroize(&mut block);
+    let [block] = &mut blocks;
+    wipe(block, 5, 32);
     out
 }
 
 /// `tck_i = SHA-256("H_TCK" || rvk || tck_{i-1})`: 69 bytes, two blocks.
 pub(crate) fn ratchet(rvk: &[u8; 32], tck: &[u8; 32]) -> [u8; 32] {
-    let mut first = [0u8; 64];
+    let mut blocks = [Block::default(), Block::default()];
+    let [first, second] = &mut blocks;
     let (label, rest) = first.split_at_mut(5);
     label.copy_from_slice(&H_TCK_BYTES);
     let (key, head) = rest.split_at_mut(32);
     key.copy_from_slice(rvk);
     let (tck_head, tck_tail) = tck.split_at(27);
     head.copy_from_slice(tck_head);
-    let mut second = [0u8; 64];
     let (tail, _) = second.split_at_mut(5);
     tail.copy_from_slice(tck_tail);
-    pad(&mut second, 5, 69);
-    let mut blocks = [Block::from(first), Block::from(second)];
+    pad(second, 5, 69);
     let out = digest(&blocks);
-    // The blocks hold a key that may still be secret (not yet disclosed in a report).
-    wipe(&mut blocks);
-    zeroize::Zeroize::zeroize(&mut first);
-    zeroize::Zeroize::zeroize(&mut second);
+    let [first, second] = &mut blocks;
+    wipe(first, 37, 27);
+    wipe(second, 0, 5);
     out
-}
-
-fn wipe(blocks: &mut [Block]) {
-    for block in blocks {
-        zeroize::Zeroize::zeroize(block.as_mut_slice());
-    }
 }
 
 /// `tcn_i = SHA-256("H_TCN" || le_u16(i) || tck_i)[0..16]`: 39 bytes, one block.
 pub(crate) fn tcn(index: u16, tck: &[u8; 32]) -> [u8; 16] {
-    let mut block = [0u8; 64];
+    let mut blocks = [Block::default()];
+    let [block] = &mut blocks;
     let (label, rest) = block.split_at_mut(5);
     label.copy_from_slice(&H_TCN_BYTES);
     let (idx, rest) = rest.split_at_mut(2);
     idx.copy_from_slice(&index.to_le_bytes());
     let (key, _) = rest.split_at_mut(32);
     key.copy_from_slice(tck);
-    pad(&mut block, 39, 39);
-    let mut blocks = [Block::from(block)];
+    pad(block, 39, 39);
     let full = digest(&blocks);
-    wipe(&mut blocks);
-    zeroize::Zeroize::zeroize(&mut block);
+    let [block] = &mut blocks;
+    wipe(block, 7, 32);
     let mut out = [0u8; 16];
     let (head, _) = full.split_at(16);
     out.copy_from_slice(head);
