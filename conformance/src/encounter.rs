@@ -4,6 +4,7 @@
 //! (SHA3-256 from the `sha3` crate), independent of the library's codec, and asserts the published
 //! values of the brief (rend-spec, C tor, arti, RFC 8032, RFC 7748, libsodium) before writing.
 
+use crate::vector::rng;
 use std::collections::BTreeSet;
 
 use contact_tracing::encounter::{
@@ -19,7 +20,7 @@ use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signer, SigningKey};
 use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::RngCore;
 use serde_json::{json, Map, Value};
 use sha2::Digest;
 
@@ -81,11 +82,6 @@ const ARTI_IDENTITY: &str = "833990b085c1a688c1d4c8b1f6b56afaf5a2eca674449e1d704
 fn unhex<const N: usize>(s: &str) -> [u8; N] {
     let v = ::hex::decode(s).expect("constant hex");
     v.try_into().expect("constant length")
-}
-
-fn rng(label: &str) -> ChaCha20Rng {
-    let seed: [u8; 32] = sha2::Sha256::digest(format!("contact-tracing vectors: {label}")).into();
-    ChaCha20Rng::from_seed(seed)
 }
 
 fn random32(r: &mut ChaCha20Rng) -> [u8; 32] {

@@ -2,6 +2,7 @@
 //! types `event-transition`, `event-pairing`, `event-contact-update`, `event-machine` (check-in,
 //! stats, reports, lifecycle as step lists) and `event-device` (the participant's device).
 
+use crate::vector::rng;
 use contact_tracing::error::ErrorCode;
 use contact_tracing::event::identity::IdentityKey;
 use contact_tracing::event::messages::{CheckIn, Counts, Report, StatsRequest};
@@ -15,9 +16,8 @@ use contact_tracing::event::{
 };
 use contact_tracing::labels::event as labels;
 use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::RngCore;
 use serde_json::{json, Map, Value};
-use sha2::Digest;
 
 use crate::vector::{
     expect_hex, field, hex, hex_array, hex_field, u32_field, u64_str_field, FileBuilder, Group,
@@ -60,11 +60,6 @@ const APR_06: u64 = 1_586_131_200;
 const APR_12_16H: u64 = 1_586_707_200;
 const APR_12_22H: u64 = 1_586_728_800;
 const APR_20_12H: u64 = 1_587_384_000;
-
-fn rng(label: &str) -> ChaCha20Rng {
-    let seed: [u8; 32] = sha2::Sha256::digest(format!("contact-tracing vectors: {label}")).into();
-    ChaCha20Rng::from_seed(seed)
-}
 
 fn seed32(r: &mut ChaCha20Rng) -> [u8; 32] {
     let mut s = [0u8; 32];

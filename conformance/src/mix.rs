@@ -7,6 +7,7 @@
 //! intermediates (shared secret, keys, replay tag, decrypted routing, blinded alpha) and the
 //! packet after each hop are outputs.
 
+use crate::vector::rng;
 use contact_tracing::error::ErrorCode;
 use contact_tracing::mix::{
     build_header_unchecked, create_forward, create_surb, key_select_for_day, resolve_key_select,
@@ -20,7 +21,6 @@ use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde_json::{json, Map, Value};
-use sha2::Digest;
 
 use crate::vector::{
     field, hex, hex_array, hex_field, u32_field, u64_str_field, FileBuilder, Group, Handler,
@@ -63,11 +63,6 @@ const HEADER: &[&str] = &[
 
 /// A fixed time: 2023-11-14T22:13:20Z, day 19675.
 const NOW: u64 = 1_700_000_000;
-
-fn rng(label: &str) -> ChaCha20Rng {
-    let seed: [u8; 32] = sha2::Sha256::digest(format!("contact-tracing vectors: {label}")).into();
-    ChaCha20Rng::from_seed(seed)
-}
 
 fn bytes32(r: &mut ChaCha20Rng) -> [u8; 32] {
     let mut b = [0u8; 32];

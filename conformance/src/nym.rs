@@ -4,6 +4,7 @@
 //! Every random value is an explicit input. The nymserver draws case ids and chain tokens from an
 //! injected byte stream (`randomness`), in the order of `spec/nym.md §6.5`.
 
+use crate::vector::rng;
 use contact_tracing::error::ErrorCode;
 use contact_tracing::mix::{
     create_surb, Geometry, Lioness, MailboxAddress, MixSecret, RouteHop, Surb,
@@ -18,9 +19,8 @@ use contact_tracing::nym::{
     SwapOutcome, SwapRequest, Upload, UploadReport, DAY,
 };
 use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRng, RngCore, SeedableRng};
+use rand_core::{CryptoRng, RngCore};
 use serde_json::{json, Map, Value};
-use sha2::Digest;
 
 use crate::vector::{
     expect_hex, field, hex, hex_array, hex_field, u32_field, u64_str_field, FileBuilder, Group,
@@ -61,11 +61,6 @@ const HEADER: &[&str] = &[
 
 const G: Geometry = Geometry::FOUR_HOPS;
 const NOW: u64 = 20_000 * DAY + 3600;
-
-fn rng(label: &str) -> ChaCha20Rng {
-    let seed: [u8; 32] = sha2::Sha256::digest(format!("contact-tracing vectors: {label}")).into();
-    ChaCha20Rng::from_seed(seed)
-}
 
 fn bytes32(r: &mut ChaCha20Rng) -> [u8; 32] {
     let mut b = [0u8; 32];

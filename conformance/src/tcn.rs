@@ -1,6 +1,7 @@
 //! TCN vectors (`spec/tcn.md §9`): generator and check handlers for the group types
 //! `tcn-key-schedule`, `tcn-ratchet`, `tcn-report-create` and `tcn-report-verify`.
 
+use crate::vector::rng;
 use contact_tracing::error::ErrorCode;
 use contact_tracing::tcn::{
     MemoType, ReportAuthorizationKey, ReportVerificationKey, SignedReport, TcnError,
@@ -10,7 +11,7 @@ use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
 use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::RngCore;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 
@@ -97,11 +98,6 @@ const KTV_REPORT: &str = concat!(
 fn unhex<const N: usize>(s: &str) -> [u8; N] {
     let v = ::hex::decode(s).expect("constant hex");
     v.try_into().expect("constant length")
-}
-
-fn rng(label: &str) -> ChaCha20Rng {
-    let seed: [u8; 32] = sha2::Sha256::digest(format!("contact-tracing vectors: {label}")).into();
-    ChaCha20Rng::from_seed(seed)
 }
 
 fn random_rak(rng: &mut ChaCha20Rng) -> [u8; 32] {

@@ -152,6 +152,15 @@ impl FileBuilder {
     }
 }
 
+/// The deterministic random stream named `label` (`spec/vectors.md §7`): ChaCha20 seeded with
+/// `SHA-256("contact-tracing vectors: " || label)`.
+pub fn rng(label: &str) -> rand_chacha::ChaCha20Rng {
+    use rand_core::SeedableRng;
+    use sha2::Digest;
+    let seed: [u8; 32] = sha2::Sha256::digest(format!("contact-tracing vectors: {label}")).into();
+    rand_chacha::ChaCha20Rng::from_seed(seed)
+}
+
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: impl AsRef<[u8]>) -> String {
     ::hex::encode(bytes)
