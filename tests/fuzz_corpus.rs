@@ -44,6 +44,8 @@ fn every_target_has_a_corpus() {
     for (name, _) in contact_tracing::fuzzing::targets() {
         let corpus = root.join("corpus").join(name);
         assert!(corpus.is_dir(), "target {name} has no corpus directory");
+        let seeds = std::fs::read_dir(&corpus).unwrap().count();
+        assert!(seeds > 0, "target {name} has an empty corpus");
         assert!(
             root.join("fuzz_targets")
                 .join(format!("{name}.rs"))
