@@ -70,6 +70,7 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod ed25519;
 pub mod error;
 pub mod labels;
 pub mod wire;

@@ -164,3 +164,12 @@ fn cited_spec_anchors_exist() {
     }
     assert!(files >= 4);
 }
+
+#[test]
+fn ed25519_error_table_matches() {
+    check(
+        "ed25519.md",
+        "ED25519_",
+        &contact_tracing::ed25519::Ed25519Error::ALL,
+    );
+}

@@ -1,6 +1,6 @@
 //! Health-authority keys (`spec/encounter.md §7.1`) and the signed attestation (`§7.2`, `§7.3`).
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -105,9 +105,8 @@ impl AuthorityKey {
 
     pub(crate) fn verify(&self, att: &Attestation) -> Result<(), EncounterError> {
         let msg = att.signed_message();
-        let sig = Signature::from_bytes(&att.signature);
-        self.key
-            .verify_strict(&msg, &sig)
+        // The project's one Ed25519 rule (spec/ed25519.md).
+        crate::ed25519::verify(self.key.as_bytes(), &[&msg], &att.signature)
             .map_err(|_| EncounterError::BadSignature)
     }
 }

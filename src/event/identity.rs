@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use sha3::{Digest, Sha3_256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -129,8 +129,8 @@ pub fn verify(
 ) -> Result<(), EventError> {
     let key = verifying_key(public)?;
     let msg = concat(label, parts);
-    key.verify_strict(&msg, &Signature::from_bytes(sig))
-        .map_err(|_| on_bad_sig)
+    // The project's one Ed25519 rule (spec/ed25519.md).
+    crate::ed25519::verify(key.as_bytes(), &[&msg], sig).map_err(|_| on_bad_sig)
 }
 
 #[cfg(test)]

@@ -161,10 +161,12 @@ impl EntityEntry {
         }
         let vk = VerifyingKey::from_bytes(&identity).map_err(|_| MixError::DiscoveryBadKey)?;
         let signature = Signature::from_bytes(&sig);
-        // SPEC: spec/mix.md#discovery (MIX-DISC-1)
-        vk.verify_strict(
-            &signed_message(number, roles, &identity, first_day, &keys),
-            &signature,
+        // SPEC: spec/mix.md#discovery (MIX-DISC-1): the project's one Ed25519 rule
+        // (spec/ed25519.md).
+        crate::ed25519::verify(
+            &identity,
+            &[&signed_message(number, roles, &identity, first_day, &keys)],
+            &sig,
         )
         .map_err(|_| MixError::DiscoveryBadSignature)?;
         Ok(EntityEntry {

@@ -1,7 +1,7 @@
 //! Contact addresses, the encrypted SURB blob and the broadcast exchange (`spec/nym.md §3.1`, `§4`).
 
 use alloc::vec::Vec;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use hkdf::Hkdf;
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
@@ -155,12 +155,13 @@ pub fn verify_response(
     challenge: &Challenge,
     response: &Response,
 ) -> Result<[u8; ADDRESS_LEN], NymError> {
-    let vk =
-        VerifyingKey::from_bytes(&response.address).map_err(|_| NymError::BadBroadcastSignature)?;
-    let mut msg = Vec::with_capacity(labels::BROADCAST.bytes.len() + 16);
-    msg.extend_from_slice(labels::BROADCAST.bytes);
-    msg.extend_from_slice(challenge);
-    vk.verify_strict(&msg, &Signature::from_bytes(&response.signature))
-        .map_err(|_| NymError::BadBroadcastSignature)?;
+    // The project's one Ed25519 rule (spec/ed25519.md), which also refuses a non-canonical or
+    // small-order `K`.
+    crate::ed25519::verify(
+        &response.address,
+        &[labels::BROADCAST.bytes, challenge],
+        &response.signature,
+    )
+    .map_err(|_| NymError::BadBroadcastSignature)?;
     Ok(response.address)
 }

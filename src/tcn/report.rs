@@ -285,7 +285,9 @@ impl SignedReport {
 
     /// Verifies the signature by the rule of `spec/tcn.md §5.2` and returns the report.
     pub fn verify(&self) -> Result<&Report, TcnError> {
-        signature::prepare(self)?.verify_single()?;
+        signature::prepare(self)?
+            .verify_single()
+            .map_err(signature::code)?;
         Ok(&self.report)
     }
 

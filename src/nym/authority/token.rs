@@ -3,7 +3,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
@@ -109,8 +109,8 @@ impl Token {
     /// Checks the signature (strict) and the expiry; no spent-set check (`spec/nym.md §6.2`).
     pub fn verify(&self, authority: &VerifyingKey, now: u64) -> Result<(), NymError> {
         // SPEC: spec/nym.md#token (NYM-TOKEN-1)
-        authority
-            .verify_strict(&self.message(), &Signature::from_bytes(&self.signature))
+        // The project's one Ed25519 rule (spec/ed25519.md).
+        crate::ed25519::verify(authority.as_bytes(), &[&self.message()], &self.signature)
             .map_err(|_| NymError::TokenBadSignature)?;
         // SPEC: spec/nym.md#token (NYM-TOKEN-2)
         if now >= self.expires {
@@ -187,14 +187,14 @@ impl Approval {
         m
     }
 
-    /// Verifies the signature strictly.
+    /// Verifies the signature by the project's one Ed25519 rule (`spec/ed25519.md`).
     pub fn verify(&self, authority: &VerifyingKey) -> Result<(), NymError> {
-        authority
-            .verify_strict(
-                &Self::message(&self.case_id, self.batch, self.approve),
-                &Signature::from_bytes(&self.signature),
-            )
-            .map_err(|_| NymError::BadApproval)
+        crate::ed25519::verify(
+            authority.as_bytes(),
+            &[&Self::message(&self.case_id, self.batch, self.approve)],
+            &self.signature,
+        )
+        .map_err(|_| NymError::BadApproval)
     }
 
     /// The 85-byte wire form.
