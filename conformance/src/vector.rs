@@ -227,6 +227,40 @@ pub fn expect_hex(
     Ok(())
 }
 
+/// Compares a JSON output with the test's expectation, if the test states it.
+///
+/// Every output a handler computes MUST go through this function, [`expect_hex`] or
+/// [`expect_outputs`], called on the test object (or a step or list entry inside it) that the
+/// handler was given, never on a copy: the reference testee (`spec/conformance.md`) runs the
+/// handlers on inputs alone and collects the outputs through these three functions.
+#[allow(dead_code)]
+pub fn expect_value(t: &Map<String, Value>, name: &str, actual: Value) -> Result<(), String> {
+    match t.get(name) {
+        Some(want) if *want != actual => {
+            Err(format!("`{name}`: expected {want}, computed {actual}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Compares every output a state-machine step produced with the step's stated outputs; unlike
+/// [`expect_value`], an output the step does not state is a failure (`step lacks output`), so a
+/// vector cannot silently omit what a step yields. Same rule as [`expect_value`]: call it on the
+/// step object inside the test the handler was given.
+#[allow(dead_code)]
+pub fn expect_outputs(step: &Map<String, Value>, got: Map<String, Value>) -> Result<(), String> {
+    for (k, v) in got {
+        match step.get(&k) {
+            Some(want) if *want != v => {
+                return Err(format!("`{k}`: expected {want}, computed {v}"));
+            }
+            Some(_) => {}
+            None => return Err(format!("step lacks output `{k}`")),
+        }
+    }
+    Ok(())
+}
+
 /// Lint findings for one file (`spec/vectors.md §4`); empty when the file is well-formed.
 pub fn lint(file: &Value, known_codes: Option<&[&'static str]>) -> Vec<String> {
     let mut problems = Vec::new();
