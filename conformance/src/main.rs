@@ -237,6 +237,10 @@ fn run_roles(check: bool) -> Result<(), String> {
         };
         let outputs: Vec<&str> = r.roles.outputs.iter().map(String::as_str).collect();
         println!("{t} [{source}]: {}", outputs.join(", "));
+        if r.roles.source == runner::roles::RoleSource::Schema && r.captured != r.roles.outputs {
+            let captured: Vec<&str> = r.captured.iter().map(String::as_str).collect();
+            println!("  the reference handler compares: {}", captured.join(", "));
+        }
         for p in &r.problems {
             println!("  problem: {p}");
             problems += 1;

@@ -37,6 +37,7 @@ pub struct TypeRoles {
 pub struct RoleBook {
     schemas: Schemas,
     corpus: BTreeMap<String, Vec<(Group, Test)>>,
+    meta: BTreeMap<String, (String, String)>,
     cache: BTreeMap<String, Option<TypeRoles>>,
 }
 
@@ -52,19 +53,29 @@ impl RoleBook {
             .filter_map(|p| crate::load(p).ok())
             .collect();
         files.extend(extra.iter().cloned());
+        let mut meta = BTreeMap::new();
         for file in &files {
+            let text = |k: &str| {
+                file.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
             for (group, test) in tests_of(file) {
                 let t = group
                     .get("type")
                     .and_then(Value::as_str)
                     .unwrap_or("?")
                     .to_string();
+                meta.entry(t.clone())
+                    .or_insert_with(|| (text("protocol"), text("spec")));
                 corpus.entry(t).or_default().push((group, test));
             }
         }
         RoleBook {
             schemas: Schemas::load(&root.join("vectors/schema")),
             corpus,
+            meta,
             cache: BTreeMap::new(),
         }
     }
@@ -154,9 +165,9 @@ impl RoleBook {
             .unwrap_or(&[])
     }
 
-    /// Whether the schema of a group type exists.
-    pub fn has_schema(&self, group_type: &str) -> bool {
-        self.schemas.has(group_type)
+    /// The `protocol` and `spec` of the first vector file with this group type.
+    pub fn meta(&self, group_type: &str) -> (String, String) {
+        self.meta.get(group_type).cloned().unwrap_or_default()
     }
 }
 

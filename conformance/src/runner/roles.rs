@@ -366,11 +366,6 @@ impl Schemas {
         Schemas { docs }
     }
 
-    /// The schema file of a group type, if there is one.
-    pub fn has(&self, group_type: &str) -> bool {
-        self.docs.contains_key(&format!("{group_type}_v1.json"))
-    }
-
     /// The output paths that `<group_type>_v1.json` annotates, or `None` if the schema is missing
     /// or carries no `x-role` at all yet.
     pub fn declared_outputs(&self, group_type: &str) -> Option<BTreeSet<String>> {
