@@ -185,7 +185,14 @@ pub fn command(args: &[String]) -> Result<(), String> {
         "{:<12} {:<28} {:>7} {:>7} {:>6} {:>9}  failing tcIds",
         "protocol", "operation", "passed", "failed", "known", "not impl"
     );
+    let mut absent: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for ((protocol, group_type), t) in &tallies {
+        if t.passed + t.failed + t.known == 0 {
+            let a = absent.entry(protocol.as_str()).or_default();
+            a.0 += 1;
+            a.1 += t.not_implemented;
+            continue;
+        }
         let ids: Vec<String> = t.failing.iter().map(u64::to_string).collect();
         println!(
             "{protocol:<12} {group_type:<28} {:>7} {:>7} {:>6} {:>9}  {}",
@@ -195,6 +202,13 @@ pub fn command(args: &[String]) -> Result<(), String> {
             t.not_implemented,
             ids.join(",")
         );
+    }
+    if !absent.is_empty() {
+        let parts: Vec<String> = absent
+            .iter()
+            .map(|(p, (types, tests))| format!("{p} ({types} group types, {tests} tests)"))
+            .collect();
+        println!("not implemented at all: {}", parts.join(", "));
     }
     let mut bad = 0;
     for (row, status) in rows.iter().zip(&statuses) {
@@ -348,6 +362,9 @@ fn report(
     md.push_str("|---|---|---:|---:|---:|---:|---:|---|\n");
     for ((protocol, group_type), t) in &by_type {
         let total = t.passed + t.failed + t.known + t.not_implemented;
+        if t.not_implemented == total {
+            continue;
+        }
         let status = if t.failed > 0 {
             "FAILS"
         } else if t.not_implemented == total {
@@ -374,10 +391,13 @@ fn report(
     let unimplemented: BTreeSet<(String, String)> = rows
         .iter()
         .zip(statuses)
-        .filter(|(_, s)| matches!(s, Status::KnownNotImplemented))
-        .filter_map(|(r, _)| {
-            e.lookup(&r.file, r.tc_id, &r.group_type)
-                .map(|en| (r.group_type.clone(), en.reason.clone()))
+        .filter(|(_, s)| matches!(s, Status::KnownNotImplemented | Status::NotImplemented))
+        .map(|(r, _)| {
+            let reason = e
+                .lookup(&r.file, r.tc_id, &r.group_type)
+                .map(|en| en.reason.clone())
+                .unwrap_or_else(|| "(not listed in the expectation file)".into());
+            (r.group_type.clone(), reason)
         })
         .collect();
     if !unimplemented.is_empty() {

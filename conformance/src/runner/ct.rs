@@ -371,7 +371,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
         return Err("the testee implements none of the requested timing operations".into());
     }
     println!(
-        "ct: {} {}, {samples} samples per operation (plus a warm-up batch), seed {seed}; advisory",
+        "ct: {} {}, {samples} samples per operation (after a warm-up batch), seed {seed}; advisory",
         hello.name, hello.version
     );
     println!(
@@ -383,9 +383,12 @@ pub fn command(args: &[String]) -> Result<(), String> {
         let fixed = (op.fixed)();
         let mut measured: Vec<(bool, u64)> = Vec::with_capacity(samples);
         let mut warm_up = true;
+        // Batches of about half a second of work each (at most --batch inputs), sized from the
+        // warm-up batch, so that a slow testee stays well inside the request timeout.
+        let mut batch = batch;
         while measured.len() < samples {
             let n = if warm_up {
-                batch.min(100)
+                batch.min(20)
             } else {
                 batch.min(samples - measured.len())
             };
@@ -418,7 +421,11 @@ pub fn command(args: &[String]) -> Result<(), String> {
             if times.len() != n {
                 return Err(format!("{}: {} times for {n} inputs", op.name, times.len()));
             }
-            if !warm_up {
+            if warm_up {
+                let mut t = times.clone();
+                let per_op = median(&mut t).max(1);
+                batch = batch.min((500_000_000 / per_op).max(1) as usize);
+            } else {
                 measured.extend(classes.into_iter().zip(times));
             }
             warm_up = false;
