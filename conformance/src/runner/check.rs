@@ -149,6 +149,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
         }
         files.push((p.clone(), v));
     }
+    super::roles::quiet_panics();
     let mut book = RoleBook::new(&extra);
     let started = Instant::now();
     let mut testee = Testee::start(args.pipe()?)?;

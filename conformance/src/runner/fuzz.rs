@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 
 use super::judge::{judge, parse_answer, Aliases, Answer, Outcome};
 use super::pipe::{shorten, Testee};
-use super::roles::{child, entry, item, RoleSource, Roles};
+use super::roles::{child, entry, item, RoleSource, Roles, PANIC_PREFIX};
 use super::testee::{evaluate, find_handler};
 use super::{Args, RoleBook};
 use crate::vector::{FileBuilder, Group, Handler, Test};
@@ -37,10 +37,13 @@ struct Target {
     protocol: String,
     spec: String,
     stats: Stats,
+    /// The first input on which the reference itself panicked, with the panic.
+    panic: Option<(Group, Test, String)>,
 }
 
 #[derive(Default, Clone)]
 struct Stats {
+    panics: u64,
     tried: u64,
     out_of_domain: u64,
     accepted: u64,
@@ -88,6 +91,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
         .filter(|_| !args.positional.is_empty())
         .map(|p| crate::load(p))
         .collect::<Result<_, _>>()?;
+    super::roles::quiet_panics();
     let mut book = RoleBook::new(&extra);
     let mut testee = Testee::start(args.pipe()?)?;
     let hello = testee.hello.clone();
@@ -137,7 +141,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
     let mut finding = None;
     let mut total = 0u64;
     'outer: loop {
-        for ti in 0..targets.len() {
+        for target in targets.iter_mut() {
             let done = match max_inputs {
                 Some(n) => total >= n,
                 None => started.elapsed().as_secs_f64() >= seconds,
@@ -145,7 +149,6 @@ pub fn command(args: &[String]) -> Result<(), String> {
             if done {
                 break 'outer;
             }
-            let target = &mut targets[ti];
             let Some((base, group, test, reference)) = candidate(target, &mut rng) else {
                 continue;
             };
@@ -178,21 +181,42 @@ pub fn command(args: &[String]) -> Result<(), String> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "{:<28} {:>9} {:>9} {:>9} {:>13} {:>11}",
-        "group type", "inputs", "accepted", "rejected", "out of domain", "unsupported"
+        "{:<28} {:>9} {:>9} {:>9} {:>13} {:>11} {:>7}",
+        "group type", "inputs", "accepted", "rejected", "out of domain", "unsupported", "panics"
     );
     let mut by_protocol: BTreeMap<String, u64> = BTreeMap::new();
     for t in &targets {
         println!(
-            "{:<28} {:>9} {:>9} {:>9} {:>13} {:>11}",
+            "{:<28} {:>9} {:>9} {:>9} {:>13} {:>11} {:>7}",
             t.group_type,
             t.stats.tried,
             t.stats.accepted,
             t.stats.rejected,
             t.stats.out_of_domain,
-            t.stats.unsupported
+            t.stats.unsupported,
+            t.stats.panics
         );
         *by_protocol.entry(t.protocol.clone()).or_default() += t.stats.tried;
+    }
+    let mut panics = 0;
+    for t in &targets {
+        if let Some((group, test, reason)) = &t.panic {
+            panics += t.stats.panics;
+            std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+            let path = out_dir.join(format!("reference-panic-{}-seed{seed}.json", t.group_type));
+            let mut params = group.clone();
+            params.remove("type");
+            let body =
+                json!({"type": t.group_type, "group": params, "test": test, "panic": reason});
+            let text = serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+            println!(
+                "REFERENCE PANIC {}: {} input(s); first: {reason}; input written to {}",
+                t.group_type,
+                t.stats.panics,
+                path.display()
+            );
+        }
     }
     let per_protocol: Vec<String> = by_protocol
         .iter()
@@ -204,6 +228,9 @@ pub fn command(args: &[String]) -> Result<(), String> {
         testee.starts.saturating_sub(1)
     );
     match finding {
+        None if panics > 0 => Err(format!(
+            "no disagreement, but the reference panicked on {panics} input(s) (a bug of this library)"
+        )),
         None => {
             println!("no disagreement");
             Ok(())
@@ -274,6 +301,7 @@ fn build_target(
         protocol,
         spec,
         stats: Stats::default(),
+        panic: None,
     })
 }
 
@@ -326,7 +354,7 @@ fn below(rng: &mut ChaCha20Rng, n: usize) -> usize {
 /// A mutated input the reference has a verdict on, with that verdict. `None` when the attempts
 /// only produced inputs outside the group type's domain.
 fn candidate(target: &mut Target, rng: &mut ChaCha20Rng) -> Option<(usize, Group, Test, Answer)> {
-    for _ in 0..8 {
+    'attempt: for _ in 0..8 {
         let base = below(rng, target.seeds.len());
         let (group, test) = target.seeds[base].clone();
         let mut tree = json!({"group": group, "test": test});
@@ -338,6 +366,13 @@ fn candidate(target: &mut Target, rng: &mut ChaCha20Rng) -> Option<(usize, Group
         // A random step sequence can fail in its middle, which a vector never does: cut it back.
         for _ in 0..4 {
             match reference(target.handler, &group, &test) {
+                Answer::Malformed(reason) if reason.starts_with(PANIC_PREFIX) => {
+                    target.stats.panics += 1;
+                    if target.panic.is_none() {
+                        target.panic = Some((group.clone(), test.clone(), reason));
+                    }
+                    continue 'attempt;
+                }
                 Answer::Malformed(_) => {
                     let Some(Value::Array(steps)) = test.get_mut("steps") else {
                         break;
@@ -443,7 +478,7 @@ fn tree_pattern(path: &[Key], pattern: &str) -> String {
 }
 
 fn is_hex(s: &str) -> bool {
-    s.len() % 2 == 0
+    s.len() & 1 == 0
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
@@ -492,7 +527,7 @@ fn mutate(target: &Target, tree: &mut Value, rng: &mut ChaCha20Rng) {
         Value::String(s)
             if s.bytes().all(|b| b.is_ascii_digit())
                 && !s.is_empty()
-                && rng.next_u32() % 2 == 0 =>
+                && rng.next_u32() & 1 == 0 =>
         {
             Value::String(boundary_u64(s.parse::<u64>().unwrap_or(0), rng).to_string())
         }

@@ -185,6 +185,9 @@ impl Context<'_> {
                         let need = self.accepted || i + 1 < steps.len();
                         let got_step = got_steps.and_then(|s| s.get(i)).and_then(Value::as_object);
                         self.object(step, got_step, "steps[]", &entry("steps", i), need);
+                        if need {
+                            self.unexpected(step, got_step, "steps[]", &entry("steps", i));
+                        }
                     }
                     continue;
                 }
@@ -192,6 +195,32 @@ impl Context<'_> {
             let mut single = Map::new();
             single.insert(k.clone(), v.clone());
             self.object(&single, Some(got), "", "", self.accepted);
+        }
+    }
+
+    /// Outputs a step's answer carries that the vector's step does not state: a state machine's
+    /// step yields exactly what its vector says (as `expect_outputs` requires in process), so a
+    /// spurious output (a notification that should not be, a packet too many) is a failure.
+    /// Applies to schema roles only (captured roles cannot tell an omitted output from an absent
+    /// one).
+    fn unexpected(
+        &mut self,
+        want: &Map<String, Value>,
+        got: Option<&Map<String, Value>>,
+        path: &str,
+        shown: &str,
+    ) {
+        for (k, g) in got.into_iter().flatten() {
+            if g.is_null() || want.contains_key(k) {
+                continue;
+            }
+            if self.roles.has_output_under(&child(path, k)) {
+                self.failures.push(format!(
+                    "`{}`: the answer has this output ({}) but the vector's step does not",
+                    child(shown, k),
+                    shorten(&g.to_string(), 120)
+                ));
+            }
         }
     }
 
@@ -238,5 +267,116 @@ impl Context<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::roles::RoleSource;
+    use serde_json::json;
+
+    fn roles(outputs: &[&str]) -> Roles {
+        Roles::from_patterns(
+            outputs.iter().map(|s| s.to_string()).collect(),
+            RoleSource::Schema,
+        )
+    }
+
+    fn run(test: Value, answer: Value) -> Outcome {
+        let r = roles(&["out", "group.pub", "steps[].expect", "steps[].n.id"]);
+        let group = json!({"type": "t", "pub": "aa"});
+        let answer = parse_answer(&answer).unwrap();
+        judge(
+            &r,
+            group.as_object().unwrap(),
+            test.as_object().unwrap(),
+            &answer,
+            &Aliases::new(),
+        )
+    }
+
+    #[test]
+    fn verdicts_follow_vectors_md_section_3() {
+        let valid = json!({"tcId": 1, "result": "valid", "in": 1, "out": "01"});
+        let ok = json!({"verdict": "accept", "outputs": {"out": "01"}, "group": {"pub": "aa"}});
+        assert_eq!(run(valid.clone(), ok.clone()), Outcome::Pass);
+        let wrong = json!({"verdict": "accept", "outputs": {"out": "02"}, "group": {"pub": "aa"}});
+        assert!(matches!(run(valid.clone(), wrong), Outcome::Fail(m) if m.contains("`out`")));
+        let no_group = json!({"verdict": "accept", "outputs": {"out": "01"}});
+        assert!(
+            matches!(run(valid.clone(), no_group), Outcome::Fail(m) if m.contains("group.pub"))
+        );
+        let rejected = json!({"verdict": "reject", "error": "E_X"});
+        assert!(
+            matches!(run(valid, rejected.clone()), Outcome::Fail(m) if m.contains("expected valid"))
+        );
+        let invalid = json!({"tcId": 2, "result": "invalid", "error": "E_Y", "in": 1});
+        assert!(
+            matches!(run(invalid.clone(), rejected.clone()), Outcome::Fail(m) if m.contains("expected E_Y"))
+        );
+        assert!(matches!(run(invalid, ok.clone()), Outcome::Fail(m) if m.contains("accepted")));
+        let acceptable = json!({"tcId": 3, "result": "acceptable", "out": "01"});
+        assert_eq!(run(acceptable.clone(), rejected), Outcome::Pass);
+        assert_eq!(run(acceptable, ok), Outcome::Pass);
+        let malformed = json!({"verdict": "malformed", "reason": "short"});
+        assert!(matches!(
+            run(json!({"result": "valid"}), malformed),
+            Outcome::Fail(_)
+        ));
+        let unsupported = json!({"verdict": "unsupported"});
+        assert!(matches!(
+            run(json!({"result": "valid"}), unsupported),
+            Outcome::NotImplemented(_)
+        ));
+    }
+
+    #[test]
+    fn steps_before_the_failing_one_are_compared_and_exact() {
+        let test = json!({"tcId": 1, "result": "invalid", "error": "E_X", "steps": [
+            {"op": "a", "expect": "sent"},
+            {"op": "b", "expect": "notified", "n": {"id": "07"}},
+            {"op": "c", "expect": "drop"}
+        ]});
+        let good = json!({"verdict": "reject", "error": "E_X", "outputs": {"steps": [
+            {"expect": "sent"}, {"expect": "notified", "n": {"id": "07"}}]}});
+        assert_eq!(run(test.clone(), good), Outcome::Pass);
+        let missing = json!({"verdict": "reject", "error": "E_X", "outputs": {"steps": [
+            {"expect": "sent"}]}});
+        assert!(
+            matches!(run(test.clone(), missing), Outcome::Fail(m) if m.contains("steps[1].expect"))
+        );
+        let wrong_last = json!({"verdict": "reject", "error": "E_X", "outputs": {"steps": [
+            {"expect": "sent"}, {"expect": "notified", "n": {"id": "07"}}, {"expect": "forward"}]}});
+        assert!(
+            matches!(run(test.clone(), wrong_last), Outcome::Fail(m) if m.contains("steps[2].expect"))
+        );
+        let spurious = json!({"verdict": "reject", "error": "E_X", "outputs": {"steps": [
+            {"expect": "sent", "n": {"id": "08"}}, {"expect": "notified", "n": {"id": "07"}}]}});
+        assert!(matches!(run(test, spurious), Outcome::Fail(m) if m.contains("steps[0].n")));
+    }
+
+    #[test]
+    fn aliases_accept_a_documented_code() {
+        let r = roles(&[]);
+        let test = json!({"result": "invalid", "error": "E_A"});
+        let answer = parse_answer(&json!({"verdict": "reject", "error": "E_B"})).unwrap();
+        let mut aliases = Aliases::new();
+        let group = Map::new();
+        let t = test.as_object().unwrap();
+        assert!(matches!(
+            judge(&r, &group, t, &answer, &aliases),
+            Outcome::Fail(_)
+        ));
+        aliases.insert("E_A".into(), vec!["E_B".into()]);
+        assert_eq!(judge(&r, &group, t, &answer, &aliases), Outcome::Pass);
+    }
+
+    #[test]
+    fn malformed_answers_are_named() {
+        assert!(parse_answer(&json!({"id": 1})).is_err());
+        assert!(parse_answer(&json!({"verdict": "reject"})).is_err());
+        assert!(parse_answer(&json!({"verdict": "maybe"})).is_err());
+        assert!(parse_answer(&json!({"verdict": "accept", "outputs": []})).is_err());
     }
 }

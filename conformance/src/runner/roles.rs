@@ -89,7 +89,9 @@ impl Roles {
             }
             let p = child("group", k);
             if !self.is_output(&p, &p) {
-                out.insert(k.clone(), self.strip_value(v, &p, &p));
+                if let Some(v) = self.strip_value(v, &p, &p) {
+                    out.insert(k.clone(), v);
+                }
             }
         }
         out
@@ -102,35 +104,60 @@ impl Roles {
             if COMMON_TEST_FIELDS.contains(&k.as_str()) || self.is_output(k, k) {
                 continue;
             }
-            out.insert(k.clone(), self.strip_value(v, k, k));
+            if let Some(v) = self.strip_value(v, k, k) {
+                out.insert(k.clone(), v);
+            }
         }
         out
     }
 
-    fn strip_value(&self, v: &Value, pattern: &str, place: &str) -> Value {
+    /// `v` without its outputs; `None` when `v` is an object or list that held outputs only
+    /// (an object all of whose fields are outputs is an output, `spec/vectors.md §9`).
+    fn strip_value(&self, v: &Value, pattern: &str, place: &str) -> Option<Value> {
         match v {
             Value::Object(m) => {
                 let mut out = Map::new();
                 for (k, v) in m {
                     let (p, c) = (child(pattern, k), child(place, k));
                     if !self.is_output(&p, &c) {
-                        out.insert(k.clone(), self.strip_value(v, &p, &c));
+                        if let Some(v) = self.strip_value(v, &p, &c) {
+                            out.insert(k.clone(), v);
+                        }
                     }
                 }
-                Value::Object(out)
+                (m.is_empty() || !out.is_empty()).then_some(Value::Object(out))
             }
             Value::Array(items) => {
                 let p = item(pattern);
-                Value::Array(
-                    items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, x)| self.strip_value(x, &p, &entry(place, i)))
+                let stripped: Vec<Option<Value>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| self.strip_value(x, &p, &entry(place, i)))
+                    .collect();
+                if !items.is_empty() && stripped.iter().all(Option::is_none) {
+                    return None;
+                }
+                // An entry that held outputs only stays as `{}`, so positions keep matching.
+                Some(Value::Array(
+                    stripped
+                        .into_iter()
+                        .map(|x| x.unwrap_or_else(|| Value::Object(Map::new())))
                         .collect(),
-                )
+                ))
             }
-            other => other.clone(),
+            other => Some(other.clone()),
         }
+    }
+
+    /// Whether anything at or below `pattern` is an output (for the strict step rule of the
+    /// judge: a step's answer may not carry an output the vector's step does not state).
+    pub fn has_output_under(&self, pattern: &str) -> bool {
+        self.concrete.is_none()
+            && self.outputs.iter().any(|o| {
+                o == pattern
+                    || o.strip_prefix(pattern)
+                        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with("[]"))
+            })
     }
 }
 
@@ -254,6 +281,29 @@ pub fn group_params(group: &Group) -> Group {
         .collect()
 }
 
+thread_local! {
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Replaces the panic hook by one that prints nothing and remembers where the last panic on this
+/// thread happened, so that [`run_captured`] can report it (the testee and the fuzzer run the
+/// reference on hostile inputs; a panic is a finding, not noise on stderr).
+pub fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let place = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(place));
+        }))
+    });
+}
+
+/// The prefix of the reason [`run_captured`] gives for a panic of the reference.
+pub const PANIC_PREFIX: &str = "the reference panicked";
+
 /// Runs `handler` in capture mode, catching panics. Returns the verdict (or the handler's reason,
 /// or the panic message) and what it captured.
 pub fn run_captured(
@@ -264,7 +314,15 @@ pub fn run_captured(
     let (result, captured) = capture(|| catch_unwind(AssertUnwindSafe(|| handler(group, test))));
     let verdict = match result {
         Ok(v) => v,
-        Err(panic) => Err(format!("the reference panicked: {}", panic_message(&panic))),
+        Err(panic) => {
+            let place = LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_default();
+            Err(format!(
+                "{PANIC_PREFIX} at {place}: {}",
+                panic_message(&panic)
+            ))
+        }
     };
     (verdict, captured)
 }
@@ -486,5 +544,134 @@ fn mentions_x_role(v: &Value) -> bool {
         Value::Object(m) => m.contains_key("x-role") || m.values().any(mentions_x_role),
         Value::Array(a) => a.iter().any(mentions_x_role),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schemas(docs: &[(&str, Value)]) -> Schemas {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ct-schemas-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, doc) in docs {
+            std::fs::write(dir.join(name), doc.to_string()).unwrap();
+        }
+        let s = Schemas::load(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        s
+    }
+
+    /// A schema in the style of the committed ones: `$ref`s into `$defs` and into the common
+    /// file, `allOf`, `x-role` beside a `$ref`, on a step field, on a field of an object inside a
+    /// step, and on a group parameter.
+    fn example() -> Schemas {
+        let common = json!({"$defs": {"hex": {"type": "string"}, "testBase": {"type": "object"}}});
+        let schema = json!({
+            "allOf": [{"$ref": "common_v1.json#/$defs/hex"}],
+            "properties": {"testGroups": {"type": "array", "items": {"$ref": "#/$defs/group"}}},
+            "$defs": {
+                "group": {"properties": {
+                    "type": {"const": "x-machine"},
+                    "secret": {"$ref": "common_v1.json#/$defs/hex"},
+                    "public": {"$ref": "common_v1.json#/$defs/hex", "x-role": "output"},
+                    "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}}
+                }},
+                "test": {
+                    "allOf": [{"$ref": "common_v1.json#/$defs/testBase"}],
+                    "properties": {
+                        "tcId": true, "result": true, "error": true,
+                        "seed": {"$ref": "common_v1.json#/$defs/hex"},
+                        "steps": {"type": "array", "items": {"type": "object", "properties": {
+                            "op": {"enum": ["a", "b"]},
+                            "packet": {"$ref": "common_v1.json#/$defs/hex"},
+                            "expect": {"type": "string", "x-role": "output"},
+                            "notification": {"type": "object", "properties": {
+                                "id": {"type": "string", "x-role": "output"},
+                                "day": {"type": "integer", "x-role": "output"}
+                            }}
+                        }}}
+                    }
+                }
+            }
+        });
+        schemas(&[("common_v1.json", common), ("x-machine_v1.json", schema)])
+    }
+
+    #[test]
+    fn declared_outputs_follow_refs_and_nesting() {
+        let s = example();
+        let got: Vec<String> = s
+            .declared_outputs("x-machine")
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "group.public",
+                "steps[].expect",
+                "steps[].notification.day",
+                "steps[].notification.id"
+            ]
+        );
+        assert!(s.declared_outputs("absent").is_none());
+    }
+
+    #[test]
+    fn a_schema_without_annotations_declares_nothing() {
+        let common = json!({"$defs": {}});
+        let schema = json!({"properties": {"testGroups": {"items": {"properties": {
+            "tests": {"items": {"properties": {"a": {"type": "string"}}}}}}}}});
+        let s = schemas(&[("common_v1.json", common), ("y_v1.json", schema)]);
+        assert!(s.declared_outputs("y").is_none());
+    }
+
+    #[test]
+    fn stripping_keeps_inputs_and_positions_only() {
+        let roles = Roles::from_patterns(
+            example().declared_outputs("x-machine").unwrap(),
+            RoleSource::Schema,
+        );
+        let group = json!({"type": "x-machine", "secret": "01", "public": "02", "tests": []});
+        let test = json!({"tcId": 1, "comment": "c", "flags": [], "result": "valid",
+        "seed": "aa",
+        "steps": [
+            {"op": "a", "packet": "bb", "expect": "forward"},
+            {"op": "b", "expect": "notified", "notification": {"id": "cc", "day": 3}}
+        ]});
+        let g = roles.strip_group(group.as_object().unwrap());
+        assert_eq!(Value::Object(g), json!({"secret": "01"}));
+        let t = roles.strip_test(test.as_object().unwrap());
+        assert_eq!(
+            Value::Object(t),
+            json!({"seed": "aa", "steps": [{"op": "a", "packet": "bb"}, {"op": "b"}]})
+        );
+        assert!(roles.has_output_under("steps[].notification"));
+        assert!(!roles.has_output_under("steps[].packet"));
+    }
+
+    #[test]
+    fn the_locator_names_every_object_by_its_place() {
+        let group = json!({"type": "t", "tests": [{"x": 1}]});
+        let test = json!({"chain": [{"index": 1}, {"index": 2, "inner": {"k": 1}}]});
+        let (g, t) = (group.as_object().unwrap(), test.as_object().unwrap());
+        let l = Locator::new(g, t);
+        let inner = &test["chain"][1]["inner"];
+        let (root, segs) = l
+            .find(inner.as_object().unwrap() as *const _ as usize)
+            .unwrap();
+        assert_eq!(display_path(*root, segs, "v"), "chain[1].inner.v");
+        assert_eq!(pattern(*root, segs, "v"), "chain[].inner.v");
+        let (root, segs) = l.find(g as *const _ as usize).unwrap();
+        assert_eq!(display_path(*root, segs, "pub"), "group.pub");
+        // The group's tests are not part of the request.
+        let nested = group["tests"][0].as_object().unwrap();
+        assert!(l.find(nested as *const _ as usize).is_none());
+        let copy = test["chain"][0].as_object().unwrap().clone();
+        assert!(l.find(&copy as *const _ as usize).is_none());
     }
 }

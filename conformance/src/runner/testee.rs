@@ -53,8 +53,8 @@ pub fn hello() -> Value {
 pub fn serve() -> Result<(), String> {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
-    // A panic in a handler is caught and answered; keep its message off stderr's way too.
-    std::panic::set_hook(Box::new(|_| {}));
+    // A panic in a handler is caught and answered as malformed, with its place.
+    super::roles::quiet_panics();
     for line in stdin.lock().lines() {
         let line = line.map_err(|e| format!("stdin: {e}"))?;
         if line.trim().is_empty() {
