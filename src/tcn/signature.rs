@@ -40,8 +40,8 @@ fn transcript(p: &Prepared) -> [u8; 128] {
     t
 }
 
-/// Rule 4 for a whole batch: `[8](Σ z_i s_i · B − Σ z_i · R_i − Σ z_i k_i · A_i) = 0` with 128-bit
-/// weights `z_i` derived by hashing the whole batch (`spec/tcn.md §5.3`).
+/// Check 4 of the rule for a whole batch: `[8](Σ z_i s_i · B − Σ z_i · R_i − Σ z_i k_i · A_i) = 0`
+/// with 128-bit weights `z_i` derived by hashing the whole batch (`spec/tcn.md §5.3`).
 #[cfg(feature = "alloc")]
 fn batch_holds(items: &[Prepared]) -> bool {
     use alloc::vec::Vec;
@@ -88,7 +88,7 @@ fn batch_holds(items: &[Prepared]) -> bool {
 }
 
 /// Appends to `failed` the positions (offset by `offset`) of the signatures in `items` that do
-/// not satisfy rule 4, by checking the whole slice and bisecting on failure.
+/// not satisfy check 4 of the rule, by checking the whole slice and bisecting on failure.
 #[cfg(feature = "alloc")]
 pub(crate) fn find_failures(
     items: &[Prepared],
