@@ -48,6 +48,16 @@ fn check_verify(_: &Group, t: &Test) -> Result<Verdict, String> {
     let public = hex_array::<32>(t, "publicKey")?;
     let message = hex_field(t, "message")?;
     let signature = hex_array::<64>(t, "signature")?;
+    // API consistency (no output read): a decoded key keeps its bytes, and verifying through it
+    // decides as the one-shot function does.
+    if let Ok(key) = ed25519::PublicKey::from_bytes(&public) {
+        if key.as_bytes() != &public
+            || key.verify(&[&message], &signature)
+                != ed25519::verify(&public, &[&message], &signature)
+        {
+            return Err("PublicKey disagrees with the one-shot verify".into());
+        }
+    }
     match ed25519::verify(&public, &[&message], &signature) {
         Ok(()) => Ok(Verdict::Valid),
         Err(e) => Ok(Verdict::Invalid(e.code())),

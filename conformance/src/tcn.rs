@@ -23,7 +23,7 @@ use crate::vector::{
     Handler, Protocol, Test, Verdict,
 };
 use contact_tracing::ed25519::Ed25519Error;
-use contact_tracing::tcn::verify_batch;
+use contact_tracing::tcn::{verify_batch, Matcher, ObservedSet, TemporaryContactNumber};
 
 /// This protocol's part of the runner.
 pub fn protocol() -> Protocol {
@@ -43,6 +43,7 @@ fn handler(group_type: &str) -> Option<Handler> {
         "tcn-report-create" => Some(check_report_create),
         "tcn-report-verify" => Some(check_report_verify),
         "tcn-batch-verify" => Some(check_batch_verify),
+        "tcn-match" => Some(check_match),
         _ => None,
     }
 }
@@ -119,6 +120,7 @@ fn generate() -> Vec<(String, Value)> {
         ("tcn/report_create_test.json".into(), report_create_file()),
         ("tcn/report_verify_test.json".into(), report_verify_file().0),
         ("tcn/batch_verify_test.json".into(), batch_verify_file()),
+        ("tcn/match_test.json".into(), match_file()),
     ]
 }
 
@@ -237,8 +239,39 @@ fn key_schedule_file() -> Value {
     f.finish()
 }
 
+/// An RNG that yields the given bytes, for checking that `ReportAuthorizationKey::generate`
+/// builds the rak whose seed it draws.
+struct GivenBytes([u8; 32], usize);
+
+impl RngCore for GivenBytes {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for d in dest {
+            *d = self.0.get(self.1).copied().unwrap_or(0);
+            self.1 += 1;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for GivenBytes {}
+
 fn check_key_schedule(_: &Group, t: &Test) -> Result<Verdict, String> {
-    let rak = ReportAuthorizationKey::from_seed(hex_array(t, "rak")?);
+    let seed = hex_array(t, "rak")?;
+    let rak = ReportAuthorizationKey::from_seed(seed);
+    // API consistency (no output read): the stored seed and a generated rak are the same key.
+    let generated = ReportAuthorizationKey::generate(&mut GivenBytes(seed, 0));
+    if *rak.to_seed() != seed || *generated.to_seed() != seed {
+        return Err("`to_seed` or `generate` does not give back the rak's seed".into());
+    }
     expect_hex(t, "rvk", rak.verification_key().0)?;
     let chain = field(t, "chain")?
         .as_array()
@@ -326,8 +359,16 @@ fn check_ratchet(_: &Group, t: &Test) -> Result<Verdict, String> {
         ReportVerificationKey(hex_array(t, "rvk")?),
         hex_array(t, "tck")?,
     );
+    if key.index() != index || key.verification_key().0 != hex_array::<32>(t, "rvk")? {
+        return Err("`from_parts` does not keep the index or the rvk".into());
+    }
     match key.ratchet() {
         Ok(next) => {
+            if next.index() != index + 1 || next.verification_key() != key.verification_key() {
+                return Err(
+                    "the ratchet does not advance the index by one under the same rvk".into(),
+                );
+            }
             expect_hex(t, "nextTck", *next.to_bytes())?;
             expect_hex(t, "nextTcn", next.temporary_contact_number().0)?;
             Ok(Verdict::Valid)
@@ -613,7 +654,14 @@ fn check_report_create(_: &Group, t: &Test) -> Result<Verdict, String> {
     let j2 = u16::try_from(u32_field(t, "j2")?).map_err(|_| "`j2` exceeds 65535")?;
     match rak.create_report(MemoType(memo_type), &memo, j1, j2) {
         Ok(report) => {
-            expect_hex(t, "signedReport", report.to_vec())?;
+            let bytes = report.to_vec();
+            // API consistency (no output read): what was created decodes to itself and verifies.
+            let decoded = SignedReport::decode(&bytes)
+                .map_err(|e| format!("a created report does not decode: {}", e.code()))?;
+            if decoded != report || decoded.verify().is_err() {
+                return Err("a created report does not decode to itself or does not verify".into());
+            }
+            expect_hex(t, "signedReport", bytes)?;
             Ok(Verdict::Valid)
         }
         Err(e) => Ok(Verdict::Invalid(e.code())),
@@ -954,14 +1002,21 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
     cases.extend(verify_edges());
     for case in &cases {
         let fields = json!({"signedReport": hex(&case.bytes)});
-        match SignedReport::decode(&case.bytes).and_then(|r| {
-            r.verify()
-                .map(|rep| rep.temporary_contact_numbers().collect::<Vec<_>>())
-        }) {
-            Ok(tcns) => {
+        match SignedReport::decode(&case.bytes).and_then(|r| r.verify().map(|rep| rep.clone())) {
+            Ok(report) => {
                 assert_eq!(case.want.unwrap_or(Ok(())), Ok(()), "{}", case.comment);
+                let tcns: Vec<String> = report
+                    .temporary_contact_numbers()
+                    .map(|t| hex(t.0))
+                    .collect();
                 let mut fields = fields;
-                fields["tcns"] = json!(tcns.iter().map(|t| hex(t.0)).collect::<Vec<_>>());
+                fields["rvk"] = json!(hex(report.rvk().0));
+                fields["disclosedKey"] = json!(hex(report.disclosed_key()));
+                fields["j1"] = json!(report.j1());
+                fields["j2"] = json!(report.j2());
+                fields["memoType"] = json!(report.memo_type().0);
+                fields["memoData"] = json!(hex(report.memo_data()));
+                fields["tcns"] = json!(tcns);
                 f.valid(&case.comment, &case.flags, fields);
             }
             Err(e) => {
@@ -1421,21 +1476,29 @@ fn check_report_verify(_: &Group, t: &Test) -> Result<Verdict, String> {
         Ok(v) => v,
         Err(e) => return Ok(Verdict::Invalid(e.code())),
     };
-    if let Some(want) = t.get("tcns") {
-        let want = want.as_array().ok_or("`tcns` is not a list")?;
-        let got: Vec<String> = verified
-            .temporary_contact_numbers()
-            .map(|n| hex(n.0))
-            .collect();
-        let want: Vec<&str> = want.iter().map(|v| v.as_str().unwrap_or("")).collect();
-        if got != want {
-            return Err(format!(
-                "`tcns`: expected {} numbers {want:?}, computed {} {got:?}",
-                want.len(),
-                got.len()
-            ));
-        }
+    // API consistency (no output read): one encoding per report, and the iterator knows its
+    // length and its indices.
+    if report.to_vec() != bytes || report.encoded_len() != bytes.len() {
+        return Err("decoding then encoding does not give back the input".into());
     }
+    let numbers = verified.indexed_temporary_contact_numbers();
+    let announced = numbers.len();
+    let indexed: Vec<(u16, String)> = numbers.map(|(i, n)| (i, hex(n.0))).collect();
+    let indices_ok = indexed
+        .iter()
+        .map(|(i, _)| u32::from(*i))
+        .eq(u32::from(verified.j1())..=u32::from(verified.j2()));
+    if announced != indexed.len() || !indices_ok {
+        return Err("the disclosed numbers' iterator misstates its length or indices".into());
+    }
+    expect_hex(t, "rvk", verified.rvk().0)?;
+    expect_hex(t, "disclosedKey", verified.disclosed_key())?;
+    expect_value(t, "j1", json!(verified.j1()))?;
+    expect_value(t, "j2", json!(verified.j2()))?;
+    expect_value(t, "memoType", json!(verified.memo_type().0))?;
+    expect_hex(t, "memoData", verified.memo_data())?;
+    let tcns: Vec<String> = indexed.into_iter().map(|(_, n)| n).collect();
+    expect_value(t, "tcns", json!(tcns))?;
     Ok(Verdict::Valid)
 }
 
@@ -1632,6 +1695,289 @@ fn check_batch_verify(_: &Group, t: &Test) -> Result<Verdict, String> {
             .ok_or("a `reports` entry is not an object")?;
         expect_value(entry, "verdict", json!(verdict_string(verdict)))?;
     }
+    Ok(Verdict::Valid)
+}
+
+// ---------------------------------------------------------------------------------------------
+// tcn-match
+
+/// `tcn_index` of the chain through `tck` (at index `index`) under `rvk`, ratcheting forward.
+fn number_at(rvk: ReportVerificationKey, index: u16, tck: [u8; 32], at: u16) -> String {
+    let mut key = TemporaryContactKey::from_parts(index, rvk, tck);
+    while key.index() < at {
+        key = key.ratchet().expect("below 65535");
+    }
+    hex(key.temporary_contact_number().0)
+}
+
+fn match_file() -> Value {
+    let mut f = FileBuilder::new("tcn", "tcn-match", "spec/tcn.md#8-matching", HEADER);
+    f.note(
+        "Basic",
+        "BASIC",
+        "Observed numbers among those the reports disclose, and others.",
+    );
+    f.note(
+        "Boundary",
+        "EDGE_CASE",
+        "Numbers just inside and just outside a report's range j1..=j2, including index 65535.",
+    );
+    f.note("Rejected", "AUTH_BYPASS", "A report that fails verification discloses an observed number; it is rejected and not scanned.");
+    f.note(
+        "Duplicates",
+        "EDGE_CASE",
+        "A number observed more than once, a report received more than once.",
+    );
+    f.note("Empty", "EDGE_CASE", "Nothing observed, or no reports.");
+    f.note("Volume", "FUNCTIONALITY", "More observed numbers than the set's initial capacity, or more reports than one verification chunk (256).");
+    f.group("tcn-match", json!({}));
+
+    let mut r = rng("tcn match");
+    let rak = |r: &mut ChaCha20Rng| ReportAuthorizationKey::from_seed(random_rak(r));
+    let raks: Vec<ReportAuthorizationKey> = (0..4).map(|_| rak(&mut r)).collect();
+    let report = |k: usize, j1: u16, j2: u16| {
+        raks[k]
+            .create_report(MemoType(0), b"", j1, j2)
+            .expect("valid")
+    };
+    // tcn_i of rak k, computed from the rak's chain.
+    let tcn = |k: usize, i: u16| {
+        let first = raks[k].initial_temporary_contact_key();
+        number_at(first.verification_key(), 1, *first.to_bytes(), i)
+    };
+    let noise = |r: &mut ChaCha20Rng, n: usize| -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut b = [0u8; 16];
+                r.fill_bytes(&mut b);
+                hex(b)
+            })
+            .collect()
+    };
+    let forge = |report: &SignedReport| {
+        let mut bytes = report.to_vec();
+        bytes[70 + usize::from(report.unverified_report().memo_data().len()) + 40] ^= 1;
+        bytes
+    };
+    let r0 = report(0, 3, 8);
+    let r1 = report(1, 1, 20);
+    let r2 = report(2, 5, 5);
+    let r3 = report(3, 65534, 65535);
+    let mut cases: Vec<(String, Vec<&str>, Vec<String>, Vec<Vec<u8>>)> = Vec::new();
+    cases.push((
+        "first and last number of one report, one inside another, one of a single-number report"
+            .into(),
+        vec!["Basic"],
+        [
+            vec![tcn(0, 3), tcn(0, 8), tcn(1, 11), tcn(2, 5)],
+            noise(&mut r, 6),
+        ]
+        .concat(),
+        vec![r0.to_vec(), r1.to_vec(), r2.to_vec()],
+    ));
+    cases.push((
+        "numbers just outside each range (j1 − 1, j2 + 1) do not match".into(),
+        vec!["Boundary"],
+        vec![tcn(0, 2), tcn(0, 9), tcn(2, 4), tcn(2, 6), tcn(1, 21)],
+        vec![r0.to_vec(), r1.to_vec(), r2.to_vec()],
+    ));
+    cases.push((
+        "a report ending at index 65535 matches tcn_65535 and tcn_65534".into(),
+        vec!["Boundary"],
+        vec![tcn(3, 65535), tcn(3, 65534), tcn(3, 65533)],
+        vec![r3.to_vec()],
+    ));
+    let small_rvk = {
+        let key = small_order_encodings()[0];
+        let mut b = body(&key, &[0x55; 32], 1, 4, 0, b"");
+        b.extend_from_slice(&sig_of(
+            &ED25519_BASEPOINT_POINT.compress().to_bytes(),
+            &le_int(1),
+        ));
+        b
+    };
+    cases.push((
+        "a forged report and a small-order rvk disclose observed numbers: rejected, not scanned"
+            .into(),
+        vec!["Rejected"],
+        vec![
+            tcn(0, 4),
+            tcn(1, 2),
+            hex({
+                let rep = SignedReport::decode(&small_rvk).expect("decodes");
+                rep.unverified_report()
+                    .temporary_contact_numbers()
+                    .next()
+                    .expect("one")
+                    .0
+            }),
+        ],
+        vec![forge(&r0), r1.to_vec(), small_rvk.clone()],
+    ));
+    cases.push((
+        "a number observed three times, a report received twice".into(),
+        vec!["Duplicates"],
+        vec![tcn(1, 7), tcn(1, 7), tcn(1, 7), tcn(0, 5)],
+        vec![r1.to_vec(), r0.to_vec(), r1.to_vec()],
+    ));
+    cases.push((
+        "the all-zero number observed, with others".into(),
+        vec!["Duplicates"],
+        vec!["00".repeat(16), tcn(2, 5), "00".repeat(16)],
+        vec![r2.to_vec()],
+    ));
+    cases.push((
+        "nothing observed".into(),
+        vec!["Empty"],
+        vec![],
+        vec![r0.to_vec(), r1.to_vec()],
+    ));
+    cases.push(("no reports".into(), vec!["Empty"], vec![tcn(0, 3)], vec![]));
+    cases.push((
+        "100 unrelated numbers and 10 disclosed ones: the set grows past its initial capacity"
+            .into(),
+        vec!["Volume"],
+        [
+            noise(&mut r, 50),
+            (1..=10).map(|i| tcn(1, 2 * i)).collect(),
+            noise(&mut r, 50),
+        ]
+        .concat(),
+        vec![r1.to_vec()],
+    ));
+    // More reports than one verification chunk: matches and a forgery past the first 256.
+    let many: Vec<SignedReport> = (0..300u16)
+        .map(|i| {
+            raks[usize::from(i % 4)]
+                .create_report(MemoType(1), &i.to_le_bytes(), 1 + i, 1 + i)
+                .expect("valid")
+        })
+        .collect();
+    let tcn_of = |i: u16| {
+        hex(many[usize::from(i)]
+            .unverified_report()
+            .temporary_contact_numbers()
+            .next()
+            .expect("one")
+            .0)
+    };
+    let mut many_bytes: Vec<Vec<u8>> = many.iter().map(SignedReport::to_vec).collect();
+    many_bytes[270] = forge(&many[270]);
+    many_bytes[99] = forge(&many[99]);
+    cases.push((
+        "300 reports: matches and forgeries before and after the 256th".into(),
+        vec!["Volume", "Rejected"],
+        vec![
+            tcn_of(0),
+            tcn_of(99),
+            tcn_of(150),
+            tcn_of(255),
+            tcn_of(256),
+            tcn_of(270),
+            tcn_of(299),
+        ],
+        many_bytes,
+    ));
+
+    for (comment, flags, observed, reports) in cases {
+        let decoded: Vec<SignedReport> = reports
+            .iter()
+            .map(|b| SignedReport::decode(b).expect("match inputs decode"))
+            .collect();
+        let set: ObservedSet = observed
+            .iter()
+            .map(|h| TemporaryContactNumber(unhex(h)))
+            .collect();
+        let outcome = Matcher::new(set).match_reports(&decoded);
+        let (matches, rejected) = match_outputs(&outcome);
+        f.valid(
+            &comment,
+            &flags,
+            json!({
+                "observed": observed,
+                "reports": reports.iter().map(hex).collect::<Vec<_>>(),
+                "matches": matches,
+                "rejected": rejected,
+            }),
+        );
+    }
+    f.finish()
+}
+
+fn match_outputs(outcome: &contact_tracing::tcn::MatchOutcome) -> (Value, Value) {
+    (
+        json!(outcome
+            .matches
+            .iter()
+            .map(|m| json!({"report": m.report, "index": m.index}))
+            .collect::<Vec<_>>()),
+        json!(outcome
+            .rejected
+            .iter()
+            .map(|(i, e)| json!({"report": i, "code": e.code()}))
+            .collect::<Vec<_>>()),
+    )
+}
+
+fn check_match(_: &Group, t: &Test) -> Result<Verdict, String> {
+    let mut observed = Vec::new();
+    for n in field(t, "observed")?
+        .as_array()
+        .ok_or("`observed` is not a list")?
+    {
+        let n = n.as_str().ok_or("an `observed` entry is not a string")?;
+        let bytes: [u8; 16] = ::hex::decode(n)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or("an `observed` entry is not 16 bytes of hex")?;
+        observed.push(TemporaryContactNumber(bytes));
+    }
+    let mut reports = Vec::new();
+    for r in field(t, "reports")?
+        .as_array()
+        .ok_or("`reports` is not a list")?
+    {
+        let bytes = ::hex::decode(r.as_str().ok_or("a `reports` entry is not a string")?)
+            .map_err(|_| "a `reports` entry is not hex")?;
+        reports.push(
+            SignedReport::decode(&bytes)
+                .map_err(|e| format!("a `reports` entry does not decode ({})", e.code()))?,
+        );
+    }
+    // The set built one insertion at a time and the set collected at once hold the same numbers.
+    let mut inserted = ObservedSet::default();
+    let mut new_numbers = 0;
+    for n in &observed {
+        new_numbers += usize::from(inserted.insert(*n));
+    }
+    let collected: ObservedSet = observed.iter().copied().collect();
+    let distinct = observed
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if inserted.len() != distinct
+        || collected.len() != distinct
+        || new_numbers != distinct
+        || inserted.is_empty() != observed.is_empty()
+    {
+        return Err("the observed set miscounts its numbers".into());
+    }
+    let matcher = Matcher::new(inserted);
+    if matcher.observed().len() != distinct {
+        return Err("the matcher does not keep the observed set".into());
+    }
+    let outcome = matcher.match_reports(&reports);
+    // Every way of matching gives the same outcome (spec/tcn.md §8).
+    if Matcher::new(collected).match_reports(&reports) != outcome
+        || [1, 3]
+            .iter()
+            .any(|&k| matcher.match_reports_parallel(&reports, k) != outcome)
+    {
+        return Err("sequential, parallel and rebuilt matchers disagree".into());
+    }
+    let (matches, rejected) = match_outputs(&outcome);
+    expect_value(t, "matches", matches)?;
+    expect_value(t, "rejected", rejected)?;
     Ok(Verdict::Valid)
 }
 
