@@ -8,8 +8,9 @@
 //!
 //! Integers are fixed-width. Each protocol's spec states the byte order of each field; both are
 //! offered because TCN (seed 003) fixes little-endian indices for compatibility.
-
-use crate::error::ErrorCode;
+//!
+//! [`WireError`] has no stable code of its own: no spec defines one. Every protocol maps it to the
+//! codes of its own error table (`TCN_TRUNCATED`, `MIX_TRAILING_BYTES`, …) through a `From` impl.
 
 /// A structural decoding or encoding failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,17 +24,6 @@ pub enum WireError {
     BufferTooSmall,
     /// A length-prefixed field is longer than its prefix can express.
     LengthOverflow,
-}
-
-impl ErrorCode for WireError {
-    fn code(&self) -> &'static str {
-        match self {
-            WireError::Truncated => "WIRE_TRUNCATED",
-            WireError::TrailingBytes => "WIRE_TRAILING_BYTES",
-            WireError::BufferTooSmall => "WIRE_BUFFER_TOO_SMALL",
-            WireError::LengthOverflow => "WIRE_LENGTH_OVERFLOW",
-        }
-    }
 }
 
 impl core::fmt::Display for WireError {
@@ -54,26 +44,17 @@ impl std::error::Error for WireError {}
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {
     rest: &'a [u8],
-    consumed: usize,
 }
 
 impl<'a> Reader<'a> {
     /// Starts reading at the beginning of `input`.
     pub fn new(input: &'a [u8]) -> Self {
-        Reader {
-            rest: input,
-            consumed: 0,
-        }
+        Reader { rest: input }
     }
 
     /// Number of bytes not yet read.
     pub fn remaining(&self) -> usize {
         self.rest.len()
-    }
-
-    /// Number of bytes read so far.
-    pub fn position(&self) -> usize {
-        self.consumed
     }
 
     /// Reads the next `n` bytes.
@@ -83,7 +64,6 @@ impl<'a> Reader<'a> {
         }
         let (head, tail) = self.rest.split_at(n);
         self.rest = tail;
-        self.consumed += n;
         Ok(head)
     }
 

@@ -135,6 +135,49 @@ fn batch_and_single_agree_on_vectors() {
     assert!(single.iter().any(Result::is_ok) && single.iter().any(Result::is_err));
 }
 
+/// `spec/tcn.md §8.1`: a call flooded with republished reports of the longest range yields at
+/// most one match per (report, observed number), every flood copy is scanned to its end, and an
+/// honest report among them is still matched.
+#[test]
+fn a_flood_of_republished_maximal_reports_stays_bounded() {
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let attacker = ReportAuthorizationKey::generate(&mut rng);
+    let flood = attacker
+        .create_report(MemoType::COEPI_SYMPTOM_V1, b"", 1, u16::MAX)
+        .unwrap();
+    let flood_numbers: Vec<TemporaryContactNumber> = flood
+        .unverified_report()
+        .temporary_contact_numbers()
+        .collect();
+    assert_eq!(flood_numbers.len(), usize::from(u16::MAX));
+    let (honest, broadcast) = population(1, 5, 9);
+    // The device heard the attacker's first and last number and one honest number.
+    let observed: ObservedSet = [flood_numbers[0], flood_numbers[65534], broadcast[0][2]]
+        .into_iter()
+        .collect();
+    let mut reports = vec![flood.clone(); 6];
+    reports.insert(3, honest[0].clone());
+    let outcome = Matcher::new(observed.clone()).match_reports(&reports);
+    assert!(outcome.rejected.is_empty());
+    // Two matches per flood copy (one per observed number it discloses), one for the honest one.
+    assert_eq!(outcome.matches.len(), 6 * 2 + 1);
+    let per_report = |position: usize| {
+        outcome
+            .matches
+            .iter()
+            .filter(|m| m.report == position)
+            .count()
+    };
+    for position in 0..reports.len() {
+        assert!(per_report(position) <= observed.len());
+    }
+    assert_eq!(per_report(3), 1, "the honest report is still matched");
+    assert!(outcome
+        .matches
+        .iter()
+        .any(|m| m.report == 6 && m.index == u16::MAX));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 

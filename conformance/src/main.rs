@@ -16,6 +16,7 @@
 // Vector generators take many explicit inputs by design (every random value is an input).
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
+mod ed25519;
 mod encounter;
 mod event;
 mod geo;
@@ -36,6 +37,7 @@ use vector::{check_test, lint, Protocol};
 fn protocols() -> Vec<Protocol> {
     vec![
         tcn::protocol(),
+        ed25519::protocol(),
         encounter::protocol(),
         mix::protocol(),
         nym::protocol(),

@@ -1,6 +1,11 @@
 //! TCN vectors (`spec/tcn.md §9`): generator and check handlers for the group types
 //! `tcn-key-schedule`, `tcn-ratchet`, `tcn-report-create` and `tcn-report-verify`.
 
+use crate::ed25519::{
+    add_le, carry, expand, le_int, lenient_equations, non_canonical_encodings,
+    non_canonical_point_encoding, off_curve_encoding, raw_sign, small_order_encodings, sub_le,
+    torsion_order, with_s, with_sign, ELL, SPECCHECK,
+};
 use crate::vector::rng;
 use contact_tracing::error::ErrorCode;
 use contact_tracing::tcn::{
@@ -8,17 +13,17 @@ use contact_tracing::tcn::{
     TemporaryContactKey,
 };
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
-use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha512};
 
 use crate::vector::{
     expect_hex, expect_value, field, hex, hex_array, hex_field, u32_field, FileBuilder, Group,
     Handler, Protocol, Test, Verdict,
 };
+use contact_tracing::ed25519::Ed25519Error;
+use contact_tracing::tcn::{verify_batch, Matcher, ObservedSet, TemporaryContactNumber};
 
 /// This protocol's part of the runner.
 pub fn protocol() -> Protocol {
@@ -37,8 +42,18 @@ fn handler(group_type: &str) -> Option<Handler> {
         "tcn-ratchet" => Some(check_ratchet),
         "tcn-report-create" => Some(check_report_create),
         "tcn-report-verify" => Some(check_report_verify),
+        "tcn-batch-verify" => Some(check_batch_verify),
+        "tcn-match" => Some(check_match),
         _ => None,
     }
+}
+
+/// The verdict for a refusal, after checking the API promise that an error displays as its code.
+fn refused(e: TcnError) -> Result<Verdict, String> {
+    if e.to_string() != e.code() {
+        return Err(format!("{e:?} displays as `{e}`, not as its code"));
+    }
+    Ok(Verdict::Invalid(e.code()))
 }
 
 fn error_codes() -> Vec<&'static str> {
@@ -112,6 +127,8 @@ fn generate() -> Vec<(String, Value)> {
         ("tcn/ratchet_test.json".into(), ratchet_file()),
         ("tcn/report_create_test.json".into(), report_create_file()),
         ("tcn/report_verify_test.json".into(), report_verify_file().0),
+        ("tcn/batch_verify_test.json".into(), batch_verify_file()),
+        ("tcn/match_test.json".into(), match_file()),
     ]
 }
 
@@ -151,7 +168,17 @@ fn key_schedule_file() -> Value {
     f.note(
         "Ktv",
         "BASIC",
-        "Published test vector of the TCN reference (README, rak from ChaCha seed 0x19 x 32).",
+        "Published test vector of the TCN reference (README, rak from ChaCha seed 0x19 x 32): rak, rvk, tck_1..tck_9 and tcn_1..tcn_9 exactly as published, nothing computed.",
+    );
+    f.note(
+        "PublishedRak",
+        "BASIC",
+        "The rak of the reference's published vector at indices the reference did not publish (computed here): tck_10 and tcn_10, which the published report discloses because j2 = 10 is inclusive (spec/tcn.md §7.1), and the last indices.",
+    );
+    f.note(
+        "IndexLimit",
+        "EDGE_CASE",
+        "The chain up to its last index, 65535: the index is hashed as le_u16.",
     );
     f.note(
         "Random",
@@ -171,9 +198,14 @@ fn key_schedule_file() -> Value {
         .collect();
     let seed: [u8; 32] = unhex(KTV_RAK);
     let computed = chain_json(seed, 10);
-    chain.push(computed[9].clone());
+    assert_eq!(
+        computed.as_array().expect("chain")[..9],
+        chain[..9],
+        "published chain"
+    );
+    chain.truncate(9);
     f.valid(
-        "published reference chain tck_1..tck_9, plus tck_10 (needed for an inclusive j2 = 10)",
+        "published reference chain tck_1..tck_9",
         &["Ktv"],
         json!({"rak": KTV_RAK, "rvk": KTV_RVK, "chain": chain}),
     );
@@ -196,11 +228,58 @@ fn key_schedule_file() -> Value {
             json!({"rak": hex(seed), "rvk": hex(rvk.0), "chain": chain_json(seed, 3)}),
         );
     }
+    f.valid(
+        "published rak: tck_10 and tcn_10 (not published; the published report discloses them)",
+        &["PublishedRak"],
+        json!({"rak": KTV_RAK, "rvk": KTV_RVK, "chain": [computed[9].clone()]}),
+    );
+    let full = chain_json(seed, u16::MAX);
+    let full = full.as_array().expect("chain");
+    let ends: Vec<Value> = [0usize, 1, 255, 256, 65533, 65534]
+        .iter()
+        .map(|&i| full[i].clone())
+        .collect();
+    f.valid(
+        "published rak: indices 1, 2, 256, 257 and the last two, 65534 and 65535",
+        &["PublishedRak", "IndexLimit"],
+        json!({"rak": KTV_RAK, "rvk": KTV_RVK, "chain": ends}),
+    );
     f.finish()
 }
 
+/// An RNG that yields the given bytes, for checking that `ReportAuthorizationKey::generate`
+/// builds the rak whose seed it draws.
+struct GivenBytes([u8; 32], usize);
+
+impl RngCore for GivenBytes {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for d in dest {
+            *d = self.0.get(self.1).copied().unwrap_or(0);
+            self.1 += 1;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for GivenBytes {}
+
 fn check_key_schedule(_: &Group, t: &Test) -> Result<Verdict, String> {
-    let rak = ReportAuthorizationKey::from_seed(hex_array(t, "rak")?);
+    let seed = hex_array(t, "rak")?;
+    let rak = ReportAuthorizationKey::from_seed(seed);
+    // API consistency (no output read): the stored seed and a generated rak are the same key.
+    let generated = ReportAuthorizationKey::generate(&mut GivenBytes(seed, 0));
+    if *rak.to_seed() != seed || *generated.to_seed() != seed {
+        return Err("`to_seed` or `generate` does not give back the rak's seed".into());
+    }
     expect_hex(t, "rvk", rak.verification_key().0)?;
     let chain = field(t, "chain")?
         .as_array()
@@ -237,7 +316,7 @@ fn ratchet_file() -> Value {
     f.note(
         "IndexLimit",
         "EDGE_CASE",
-        "The ratchet at or next to its last index, 65535.",
+        "The ratchet at or next to the ends of its range: from index 0 (tck_0 to tck_1) and at 65534 and 65535.",
     );
     f.note(
         "Random",
@@ -246,12 +325,12 @@ fn ratchet_file() -> Value {
     );
     f.group("tcn-ratchet", json!({}));
     let mut r = rng("tcn ratchet");
-    for index in [1u16, 0x1234, 65533, 65534, 65535] {
+    for index in [1u16, 0x1234, 65533, 65534, 65535, 0, 255, 256] {
         let mut tck = [0u8; 32];
         r.fill_bytes(&mut tck);
         let rvk = ReportAuthorizationKey::from_seed(random_rak(&mut r)).verification_key();
         let key = TemporaryContactKey::from_parts(index, rvk, tck);
-        let flags: &[&str] = if index >= 65534 {
+        let flags: &[&str] = if index >= 65534 || index == 0 {
             &["IndexLimit"]
         } else {
             &["Random"]
@@ -288,13 +367,21 @@ fn check_ratchet(_: &Group, t: &Test) -> Result<Verdict, String> {
         ReportVerificationKey(hex_array(t, "rvk")?),
         hex_array(t, "tck")?,
     );
+    if key.index() != index || key.verification_key().0 != hex_array::<32>(t, "rvk")? {
+        return Err("`from_parts` does not keep the index or the rvk".into());
+    }
     match key.ratchet() {
         Ok(next) => {
+            if next.index() != index + 1 || next.verification_key() != key.verification_key() {
+                return Err(
+                    "the ratchet does not advance the index by one under the same rvk".into(),
+                );
+            }
             expect_hex(t, "nextTck", *next.to_bytes())?;
             expect_hex(t, "nextTcn", next.temporary_contact_number().0)?;
             Ok(Verdict::Valid)
         }
-        Err(e) => Ok(Verdict::Invalid(e.code())),
+        Err(e) => refused(e),
     }
 }
 
@@ -408,6 +495,90 @@ fn create_cases() -> Vec<CreateCase> {
             1,
             2,
         ),
+        // Two rules of §5.1 broken at once: the earlier one decides. (j1 = 0 and j2 < j1 cannot
+        // both hold: j2 < 0 is no u16.)
+        c(
+            "j1 = 0 and memo of 256 bytes: j1 = 0 decides",
+            &["TwoViolations"],
+            0,
+            &[0x5a; 256],
+            0,
+            3,
+        ),
+        c(
+            "j1 = 0 and memo type 0x03: j1 = 0 decides",
+            &["TwoViolations"],
+            3,
+            b"",
+            0,
+            3,
+        ),
+        c(
+            "j2 < j1 and memo of 256 bytes: j2 < j1 decides",
+            &["TwoViolations"],
+            0,
+            &[0x5a; 256],
+            5,
+            4,
+        ),
+        c(
+            "j2 < j1 and memo type 0xff: j2 < j1 decides",
+            &["TwoViolations"],
+            0xff,
+            b"",
+            5,
+            4,
+        ),
+        c(
+            "memo of 256 bytes and memo type 0x03: the memo length decides",
+            &["TwoViolations"],
+            3,
+            &[0x5a; 256],
+            1,
+            2,
+        ),
+        c(
+            "all four rules broken where possible: j1 = 0, memo of 300 bytes, memo type 0xfe",
+            &["TwoViolations"],
+            0xfe,
+            &[0x5a; 300],
+            0,
+            0,
+        ),
+        // Boundaries not yet pinned above.
+        c(
+            "memo type 0xfe, the last unallocated value",
+            &["MemoType"],
+            0xfe,
+            b"",
+            1,
+            2,
+        ),
+        c(
+            "j1 = 65535, j2 = 65534",
+            &["EdgeCaseIndex"],
+            0,
+            b"",
+            65535,
+            65534,
+        ),
+        c(
+            "widest range: j1 = 1, j2 = 65535",
+            &["EdgeCaseIndex"],
+            2,
+            b"range",
+            1,
+            65535,
+        ),
+        c(
+            "j1 = 256, j2 = 257: the index bytes are little-endian",
+            &["EdgeCaseIndex"],
+            0,
+            b"le",
+            256,
+            257,
+        ),
+        c("memo of 254 bytes", &["MemoLength"], 1, &[0xa5; 254], 2, 2),
     ]
 }
 
@@ -442,6 +613,11 @@ fn report_create_file() -> Value {
         "StricterOrNewer",
         "DEFINED",
         "This spec decides differently from tcn 0.4.1 (spec/tcn.md §7).",
+    );
+    f.note(
+        "TwoViolations",
+        "EDGE_CASE",
+        "Breaks two (or more) of the rules of spec/tcn.md §5.1 step 1 at once; the earliest rule's code is expected.",
     );
     f.group("tcn-report-create", json!({}));
     let mut r = rng("tcn report create");
@@ -486,39 +662,22 @@ fn check_report_create(_: &Group, t: &Test) -> Result<Verdict, String> {
     let j2 = u16::try_from(u32_field(t, "j2")?).map_err(|_| "`j2` exceeds 65535")?;
     match rak.create_report(MemoType(memo_type), &memo, j1, j2) {
         Ok(report) => {
-            expect_hex(t, "signedReport", report.to_vec())?;
+            let bytes = report.to_vec();
+            // API consistency (no output read): what was created decodes to itself and verifies.
+            let decoded = SignedReport::decode(&bytes)
+                .map_err(|e| format!("a created report does not decode: {}", e.code()))?;
+            if decoded != report || decoded.verify().is_err() {
+                return Err("a created report does not decode to itself or does not verify".into());
+            }
+            expect_hex(t, "signedReport", bytes)?;
             Ok(Verdict::Valid)
         }
-        Err(e) => Ok(Verdict::Invalid(e.code())),
+        Err(e) => refused(e),
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // tcn-report-verify
-
-/// Signs `message` as key `a` (secret scalar) with nonce scalar `r` and nonce point `big_r`,
-/// which lets the generator build signatures with crafted `R` and `A` components.
-fn raw_sign(
-    a: &Scalar,
-    a_point_bytes: &[u8; 32],
-    r: &Scalar,
-    big_r: &[u8; 32],
-    message: &[u8],
-) -> [u8; 64] {
-    let k = Scalar::from_bytes_mod_order_wide(
-        &Sha512::new()
-            .chain_update(big_r)
-            .chain_update(a_point_bytes)
-            .chain_update(message)
-            .finalize()
-            .into(),
-    );
-    let s = r + k * a;
-    let mut sig = [0u8; 64];
-    sig[..32].copy_from_slice(big_r);
-    sig[32..].copy_from_slice(s.as_bytes());
-    sig
-}
 
 /// Builds a report body (the signed part) by hand.
 fn body(rvk: &[u8; 32], tck: &[u8; 32], j1: u16, j2: u16, memo_type: u8, memo: &[u8]) -> Vec<u8> {
@@ -533,67 +692,12 @@ fn body(rvk: &[u8; 32], tck: &[u8; 32], j1: u16, j2: u16, memo_type: u8, memo: &
     b
 }
 
-/// A secret scalar and its public key from a seed, as RFC 8032 derives them.
-fn expand(seed: &[u8; 32]) -> (Scalar, [u8; 32]) {
-    let h = Sha512::digest(seed);
-    let mut a = [0u8; 32];
-    a.copy_from_slice(&h[..32]);
-    a[0] &= 248;
-    a[31] &= 127;
-    a[31] |= 64;
-    let a = Scalar::from_bytes_mod_order(a);
-    (a, (ED25519_BASEPOINT_POINT * a).compress().to_bytes())
-}
-
-/// Curve25519's group order ℓ, little-endian.
-const ELL: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
-
-fn add_ell(s: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    let mut carry = 0u16;
-    for i in 0..32 {
-        let v = u16::from(s[i]) + u16::from(ELL[i]) + carry;
-        out[i] = v as u8;
-        carry = v >> 8;
-    }
-    out
-}
-
-/// A 32-byte string that is not the encoding of any curve point.
-fn off_curve_encoding() -> [u8; 32] {
-    let mut candidate = [0u8; 32];
-    for y in 2u8.. {
-        candidate[0] = y;
-        if CompressedEdwardsY(candidate).decompress().is_none() {
-            return candidate;
-        }
-    }
-    unreachable!()
-}
-
-/// A non-canonical encoding (y + p) of a point that is not of small order.
-fn non_canonical_point_encoding() -> [u8; 32] {
-    // p = 2^255 - 19; y + p for small y fits in 255 bits and decodes to the point with that y.
-    for y in 2u8..19 {
-        let mut enc = [0xffu8; 32];
-        enc[31] = 0x7f;
-        enc[0] = 0xed + y; // p's low byte is 0xed; 0xed + y < 0x100 for y < 19
-        if let Some(p) = CompressedEdwardsY(enc).decompress() {
-            if !p.is_small_order() && p.compress().to_bytes() != enc {
-                return enc;
-            }
-        }
-    }
-    unreachable!()
-}
-
 struct VerifyCase {
     comment: String,
     flags: Vec<&'static str>,
     bytes: Vec<u8>,
+    /// The verdict the generator intends, asserted against the library (older cases: none).
+    want: Option<Result<(), TcnError>>,
 }
 
 fn report_verify_file() -> (Value, Vec<VerifyCase>) {
@@ -606,7 +710,7 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
     f.note(
         "Ktv",
         "BASIC",
-        "Published test vector of the TCN reference.",
+        "Published values. Either the TCN reference's signed report, byte for byte (of its disclosed numbers, tcn_2..tcn_9 are published; tcn_10 is computed here because j2 is inclusive, spec/tcn.md §7.1); or an ed25519-speccheck case (spec/ed25519.md §5) carried into a TCN report by its message-independent properties (spec/ed25519.md §5.1): the same A (the published bytes where the point has no prime-order part, else a key of the same order class), the same R class, the same S range and the same behaviour under lenient verifiers, with the verdict of the rule mapped to TCN's codes. The message is a TCN report, so those report bytes are not themselves published.",
     );
     f.note("Random", "BASIC", "Report created from a fixed-seed rak.");
     f.note(
@@ -643,12 +747,12 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
     f.note(
         "InvalidRvk",
         "AUTH_BYPASS",
-        "rvk is not a canonical encoding of a point of large order.",
+        "rvk is not the canonical encoding of a point, or is a point of small order. Where the signature satisfies a lenient verifier's equation, that verifier accepts a report no key holder signed.",
     );
     f.note(
         "InvalidR",
         "SIGNATURE_MALLEABILITY",
-        "The signature's R is not a canonical point encoding.",
+        "The signature's R is not a canonical point encoding (every class of spec/ed25519.md §2).",
     );
     f.note(
         "NonCanonicalS",
@@ -659,7 +763,17 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
     f.note(
         "SmallOrderR",
         "EDGE_CASE",
-        "R is the identity; valid by both equations.",
+        "R is one of the eight points of small order, which the rule allows (valid by both equations for the identity, by the cofactored one for the others).",
+    );
+    f.note(
+        "TwoViolations",
+        "EDGE_CASE",
+        "Breaks two (or more) of the checks of spec/tcn.md §4.3 and §5.2, which apply in that order; the earliest check's code is expected.",
+    );
+    f.note(
+        "SBoundary",
+        "EDGE_CASE",
+        "s at or near ℓ, 2^253 and 2^256 − 1.",
     );
     f.note(
         "StricterOrNewer",
@@ -674,6 +788,7 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
             comment,
             flags,
             bytes,
+            want: None,
         })
     };
     let ktv = ::hex::decode(KTV_REPORT).expect("hex");
@@ -853,7 +968,7 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
         with_sig(&nc_r),
     );
     let mut big_s = good_sig;
-    let s_plus_ell = add_ell(&good_sig[32..]);
+    let s_plus_ell = add_le(&good_sig[32..].try_into().expect("32"), &ELL);
     big_s[32..].copy_from_slice(&s_plus_ell);
     add(
         "s replaced by s + ℓ (malleability)".into(),
@@ -892,18 +1007,28 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
         with_sig(&raw_sign(&a, &a_bytes, &Scalar::ZERO, &identity_r, &msg)),
     );
 
+    cases.extend(verify_edges());
     for case in &cases {
         let fields = json!({"signedReport": hex(&case.bytes)});
-        match SignedReport::decode(&case.bytes).and_then(|r| {
-            r.verify()
-                .map(|rep| rep.temporary_contact_numbers().collect::<Vec<_>>())
-        }) {
-            Ok(tcns) => {
+        match SignedReport::decode(&case.bytes).and_then(|r| r.verify().map(|rep| rep.clone())) {
+            Ok(report) => {
+                assert_eq!(case.want.unwrap_or(Ok(())), Ok(()), "{}", case.comment);
+                let tcns: Vec<String> = report
+                    .temporary_contact_numbers()
+                    .map(|t| hex(t.0))
+                    .collect();
                 let mut fields = fields;
-                fields["tcns"] = json!(tcns.iter().map(|t| hex(t.0)).collect::<Vec<_>>());
+                fields["rvk"] = json!(hex(report.rvk().0));
+                fields["disclosedKey"] = json!(hex(report.disclosed_key()));
+                fields["j1"] = json!(report.j1());
+                fields["j2"] = json!(report.j2());
+                fields["memoType"] = json!(report.memo_type().0);
+                fields["memoData"] = json!(hex(report.memo_data()));
+                fields["tcns"] = json!(tcns);
                 f.valid(&case.comment, &case.flags, fields);
             }
             Err(e) => {
+                assert_eq!(case.want.unwrap_or(Err(e)), Err(e), "{}", case.comment);
                 f.invalid(&case.comment, &case.flags, e.code(), fields);
             }
         }
@@ -911,21 +1036,956 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
     (f.finish(), cases)
 }
 
+/// The TCN code of each refusal of the shared Ed25519 rule (`spec/tcn.md §5.2`).
+fn tcn_code(e: Ed25519Error) -> TcnError {
+    match e {
+        Ed25519Error::KeyNonCanonical => TcnError::RvkInvalid,
+        Ed25519Error::KeySmallOrder => TcnError::RvkSmallOrder,
+        Ed25519Error::RNonCanonical => TcnError::SignatureRInvalid,
+        Ed25519Error::SNonCanonical => TcnError::SignatureSNonCanonical,
+        Ed25519Error::Mismatch => TcnError::SignatureMismatch,
+    }
+}
+
+fn with_sig(body: &[u8], sig: &[u8; 64]) -> Vec<u8> {
+    let mut b = body.to_vec();
+    b.extend_from_slice(sig);
+    b
+}
+
+fn sig_of(r: &[u8; 32], s: &[u8; 32]) -> [u8; 64] {
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(r);
+    sig[32..].copy_from_slice(s);
+    sig
+}
+
+/// The verification vectors that pin the order of the checks (§4.3, then §5.2), both sides of
+/// every boundary, every edge of the Ed25519 rule and the published speccheck cases, all in TCN's
+/// report format.
+fn verify_edges() -> Vec<VerifyCase> {
+    use TcnError::*;
+    let mut out = Vec::new();
+    let mut add =
+        |comment: String, flags: &[&'static str], bytes: Vec<u8>, want: Result<(), TcnError>| {
+            out.push(VerifyCase {
+                comment,
+                flags: flags.to_vec(),
+                bytes,
+                want: Some(want),
+            })
+        };
+    let mut r = rng("tcn report verify edges");
+    let seed = random_rak(&mut r);
+    let (a, rvk) = expand(&seed);
+    let mut tck = [0u8; 32];
+    r.fill_bytes(&mut tck);
+    let b = ED25519_BASEPOINT_POINT;
+    let nonce = Scalar::from_bytes_mod_order(le_int(0x7c4e));
+    let prime_r = (b * nonce).compress().to_bytes();
+    // A correctly signed report over `body` under the key `a` (whatever rvk the body names).
+    let sign =
+        |key: &[u8; 32], body: &[u8]| with_sig(body, &raw_sign(&a, key, &nonce, &prime_r, body));
+    let small = small_order_encodings();
+    let nc_point = non_canonical_point_encoding();
+    let identity_signed = with_sign(le_int(1));
+
+    // §4.3 before §5.2, and the steps of §4.3 in order: every adjacent pair broken at once.
+    let j1_zero = sign(&rvk, &body(&rvk, &tck, 0, 5, 0, b"memo"));
+    add(
+        "truncated inside the memo, and j1 = 0: structure decides".into(),
+        &["TwoViolations", "Truncated"],
+        j1_zero[..72].to_vec(),
+        Err(Truncated),
+    );
+    let mut extra = j1_zero.clone();
+    extra.push(0);
+    add(
+        "one trailing byte, and j1 = 0: structure decides".into(),
+        &["TwoViolations", "TrailingBytes"],
+        extra,
+        Err(TrailingBytes),
+    );
+    let type_ff = sign(&rvk, &body(&rvk, &tck, 1, 5, 0xff, b"memo"));
+    add(
+        "truncated inside the signature, and memo type 0xff: structure decides".into(),
+        &["TwoViolations", "Truncated"],
+        type_ff[..type_ff.len() - 1].to_vec(),
+        Err(Truncated),
+    );
+    let mut extra = type_ff.clone();
+    extra.push(0);
+    add(
+        "one trailing byte, and memo type 0xff: structure decides".into(),
+        &["TwoViolations", "TrailingBytes"],
+        extra,
+        Err(TrailingBytes),
+    );
+    let mut long_len = type_ff.clone();
+    long_len[69] = 0xff;
+    add(
+        "memo length 255 with 4 bytes of memo (truncated), and memo type 0xff: structure decides"
+            .into(),
+        &["TwoViolations", "MemoLength"],
+        long_len,
+        Err(Truncated),
+    );
+    add(
+        "j1 = 0 and memo type 0xff: j1 decides".into(),
+        &["TwoViolations", "IndexRange"],
+        sign(&rvk, &body(&rvk, &tck, 0, 5, 0xff, b"")),
+        Err(J1Zero),
+    );
+    add(
+        "j2 < j1 and memo type 0x03: j2 decides".into(),
+        &["TwoViolations", "IndexRange"],
+        sign(&rvk, &body(&rvk, &tck, 9, 8, 3, b"")),
+        Err(J2BeforeJ1),
+    );
+    add(
+        "j1 = 0, j2 = 0 and memo type 0x03: j1 decides".into(),
+        &["TwoViolations", "IndexRange"],
+        sign(&rvk, &body(&rvk, &tck, 0, 0, 3, b"")),
+        Err(J1Zero),
+    );
+    let unsigned = |rvk: &[u8; 32], j1, j2, mt| {
+        with_sig(
+            &body(rvk, &tck, j1, j2, mt, b""),
+            &sig_of(&prime_r, nonce.as_bytes()),
+        )
+    };
+    add(
+        "memo type 0x03 and rvk not canonical (y + p): decoding decides before verification".into(),
+        &["TwoViolations", "MemoType"],
+        unsigned(&nc_point, 1, 2, 3),
+        Err(UnknownMemoType),
+    );
+    add(
+        "memo type 0xfe and rvk of small order: decoding decides before verification".into(),
+        &["TwoViolations", "MemoType"],
+        unsigned(&small[1], 1, 2, 0xfe),
+        Err(UnknownMemoType),
+    );
+    let mut forged = sign(&rvk, &body(&rvk, &tck, 1, 2, 3, b"x"));
+    forged[40] ^= 1;
+    add(
+        "memo type 0x03 and a signature that does not match: decoding decides".into(),
+        &["TwoViolations", "MemoType"],
+        forged,
+        Err(UnknownMemoType),
+    );
+    add(
+        "j1 = 0 and rvk of small order (the identity): decoding decides".into(),
+        &["TwoViolations", "IndexRange"],
+        unsigned(&small[0], 0, 2, 0),
+        Err(J1Zero),
+    );
+    let j2_before = body(&rvk, &tck, 3, 2, 0, b"");
+    add(
+        "j2 < j1 and s = ℓ: decoding decides".into(),
+        &["TwoViolations", "IndexRange"],
+        with_sig(&j2_before, &sig_of(&prime_r, &ELL)),
+        Err(J2BeforeJ1),
+    );
+    let mut extra = unsigned(&nc_point, 1, 2, 0);
+    extra.push(0);
+    add(
+        "one trailing byte and rvk not canonical: structure decides".into(),
+        &["TwoViolations", "TrailingBytes"],
+        extra,
+        Err(TrailingBytes),
+    );
+
+    // §5.2 in order: every adjacent pair (and the others) broken at once.
+    let ok_body = body(&rvk, &tck, 1, 2, 0, b"");
+    for (what, key) in [
+        ("the identity with the sign bit set", identity_signed),
+        (
+            "y = p + 1 (leniently the identity)",
+            crate::ed25519::y_plus_p(1),
+        ),
+        (
+            "y = p (leniently a point of order 4)",
+            crate::ed25519::y_plus_p(0),
+        ),
+    ] {
+        add(
+            format!("rvk {what}: not canonical and of small order; canonical decides"),
+            &["TwoViolations", "InvalidRvk"],
+            sign(&key, &body(&key, &tck, 1, 2, 0, b"")),
+            Err(RvkInvalid),
+        );
+    }
+    let small_body = body(&small[4], &tck, 1, 2, 0, b"");
+    add(
+        "rvk of small order and R not canonical: rvk decides".into(),
+        &["TwoViolations", "InvalidRvk"],
+        with_sig(&small_body, &sig_of(&nc_point, nonce.as_bytes())),
+        Err(RvkSmallOrder),
+    );
+    add(
+        "rvk of small order and s = ℓ: rvk decides".into(),
+        &["TwoViolations", "InvalidRvk"],
+        with_sig(&small_body, &sig_of(&prime_r, &ELL)),
+        Err(RvkSmallOrder),
+    );
+    let nc_body = body(&nc_point, &tck, 1, 2, 0, b"");
+    add(
+        "rvk not canonical and R not canonical: rvk decides".into(),
+        &["TwoViolations", "InvalidRvk"],
+        with_sig(&nc_body, &sig_of(&nc_point, nonce.as_bytes())),
+        Err(RvkInvalid),
+    );
+    add(
+        "rvk not canonical and s = 2^256 − 1: rvk decides".into(),
+        &["TwoViolations", "InvalidRvk"],
+        with_sig(&nc_body, &sig_of(&prime_r, &[0xff; 32])),
+        Err(RvkInvalid),
+    );
+    add(
+        "R not canonical and s = ℓ: R decides".into(),
+        &["TwoViolations", "InvalidR"],
+        with_sig(&ok_body, &sig_of(&nc_point, &ELL)),
+        Err(SignatureRInvalid),
+    );
+    add(
+        "R not canonical and the equation fails even leniently: R decides".into(),
+        &["TwoViolations", "InvalidR"],
+        with_sig(&ok_body, &sig_of(&nc_point, &le_int(5))),
+        Err(SignatureRInvalid),
+    );
+    let honest = sign(&rvk, &ok_body);
+    let honest_r: [u8; 32] = honest[70..102].try_into().expect("32");
+    add(
+        "s = ℓ + 1 and the equation fails even with s reduced: s decides".into(),
+        &["TwoViolations", "NonCanonicalS"],
+        with_sig(&ok_body, &sig_of(&honest_r, &add_le(&ELL, &le_int(1)))),
+        Err(SignatureSNonCanonical),
+    );
+
+    // Both sides of every boundary.
+    let minimal = sign(&rvk, &ok_body);
+    assert_eq!(minimal.len(), SignedReport::MIN_LEN);
+    for cut in [31usize, 32, 63, 64, 65, 66, 67, 68, 69, 101, 102, 133] {
+        add(
+            format!("shortest report (134 bytes) cut to {cut} bytes"),
+            &["Truncated"],
+            minimal[..cut].to_vec(),
+            Err(Truncated),
+        );
+    }
+    add(
+        "shortest report, 134 bytes".into(),
+        &["EdgeCaseIndex"],
+        minimal.clone(),
+        Ok(()),
+    );
+    let longest = sign(&rvk, &body(&rvk, &tck, 1, 1, 1, &[0x3c; 255]));
+    assert_eq!(longest.len(), SignedReport::MAX_LEN);
+    add(
+        "longest report, 389 bytes".into(),
+        &["MemoLength"],
+        longest.clone(),
+        Ok(()),
+    );
+    let mut over = longest.clone();
+    over.push(0x3c);
+    add(
+        "longest report plus one byte, 390 bytes".into(),
+        &["TrailingBytes"],
+        over,
+        Err(TrailingBytes),
+    );
+    add(
+        "memo type 0xfe (the last unallocated value), correctly signed".into(),
+        &["MemoType"],
+        sign(&rvk, &body(&rvk, &tck, 1, 2, 0xfe, b"")),
+        Err(UnknownMemoType),
+    );
+    add(
+        "memo type 0x02 (the last allocated value)".into(),
+        &["MemoType"],
+        sign(&rvk, &body(&rvk, &tck, 1, 2, 2, b"")),
+        Ok(()),
+    );
+    add(
+        "j1 = 256, j2 = 257: the indices are little-endian".into(),
+        &["EdgeCaseIndex"],
+        sign(&rvk, &body(&rvk, &tck, 256, 257, 0, b"")),
+        Ok(()),
+    );
+    add(
+        "j1 = 65535, j2 = 65534".into(),
+        &["IndexRange"],
+        sign(&rvk, &body(&rvk, &tck, 65535, 65534, 0, b"")),
+        Err(J2BeforeJ1),
+    );
+    let mut ell_minus_one = [0u8; 32];
+    ell_minus_one.copy_from_slice(&sub_le(&ELL, &le_int(1)));
+    let mut top = [0xffu8; 32];
+    top[31] = 0x1f;
+    for (what, s_bytes, want) in [
+        (
+            "s = ℓ − 1, the largest canonical scalar",
+            ell_minus_one,
+            Err(SignatureMismatch),
+        ),
+        ("s = ℓ exactly", ELL, Err(SignatureSNonCanonical)),
+        (
+            "s = ℓ + 1",
+            add_le(&ELL, &le_int(1)),
+            Err(SignatureSNonCanonical),
+        ),
+        (
+            "s = 2^253 − 1 (the top three bits clear)",
+            top,
+            Err(SignatureSNonCanonical),
+        ),
+        ("s = 2^256 − 1", [0xffu8; 32], Err(SignatureSNonCanonical)),
+        ("s = 0", [0u8; 32], Err(SignatureMismatch)),
+    ] {
+        add(
+            format!("{what}, with an honest R"),
+            &["SBoundary"],
+            with_sig(&ok_body, &sig_of(&honest_r, &s_bytes)),
+            want,
+        );
+    }
+    // s + ℓ below 2^253: a check of the top three bits alone lets it through.
+    for counter in 0u32.. {
+        let m = body(&rvk, &tck, 1, 2, 0, &counter.to_le_bytes());
+        let sig = raw_sign(&a, &rvk, &nonce, &prime_r, &m);
+        let s_plus = add_le(&sig[32..].try_into().expect("32"), &ELL);
+        if s_plus[31] & 0xe0 == 0 {
+            add(
+                "s + ℓ of an honest signature, below 2^253 (top three bits clear)".into(),
+                &["NonCanonicalS"],
+                with_sig(&m, &with_s(&sig, &s_plus)),
+                Err(SignatureSNonCanonical),
+            );
+            break;
+        }
+    }
+
+    // Every point of small order as rvk: R = [r]B and s = r satisfy the cofactored equation.
+    for (i, key) in small.iter().enumerate() {
+        let order = torsion_order(
+            &curve25519_dalek::edwards::CompressedEdwardsY(*key)
+                .decompress()
+                .expect("torsion"),
+        );
+        let m = body(key, &tck, 1, 2, 0, b"");
+        add(
+            format!("rvk is small-order point {i} (order {order}); the cofactored equation holds"),
+            &["InvalidRvk"],
+            with_sig(&m, &sig_of(&prime_r, nonce.as_bytes())),
+            Err(RvkSmallOrder),
+        );
+    }
+    // Every point of small order as R, allowed: s = k·a.
+    for (i, big_r) in small.iter().enumerate() {
+        let order = torsion_order(
+            &curve25519_dalek::edwards::CompressedEdwardsY(*big_r)
+                .decompress()
+                .expect("torsion"),
+        );
+        let flags: &[&str] = if order == 1 {
+            &["SmallOrderR"]
+        } else {
+            &["SmallOrderR", "CofactoredOnly", "StricterOrNewer"]
+        };
+        add(
+            format!("R is small-order point {i} (order {order}), s = k·a"),
+            flags,
+            with_sig(
+                &ok_body,
+                &raw_sign(&a, &rvk, &Scalar::ZERO, big_r, &ok_body),
+            ),
+            Ok(()),
+        );
+    }
+    // Every class of non-canonical encoding, as rvk and as R.
+    for (what, key) in non_canonical_encodings() {
+        let m = body(&key, &tck, 1, 2, 0, b"");
+        add(
+            format!("rvk: {what}"),
+            &["InvalidRvk"],
+            with_sig(&m, &sig_of(&prime_r, nonce.as_bytes())),
+            Err(RvkInvalid),
+        );
+    }
+    for (what, big_r) in non_canonical_encodings() {
+        add(
+            format!("R: {what}"),
+            &["InvalidR"],
+            with_sig(
+                &ok_body,
+                &raw_sign(&a, &rvk, &Scalar::ZERO, &big_r, &ok_body),
+            ),
+            Err(SignatureRInvalid),
+        );
+    }
+    // Torsion of order 2 and 4 in rvk and in R (order 8 is above): cofactored equation only.
+    for (index, order) in [(4usize, 2u32), (2, 4)] {
+        let t = EIGHT_TORSION[index];
+        let mixed = (b * a + t).compress().to_bytes();
+        let (m, sig) = (0u32..)
+            .map(|c| {
+                let m = body(&mixed, &tck, 1, 2, 0, &c.to_le_bytes());
+                let sig = raw_sign(&a, &mixed, &nonce, &prime_r, &m);
+                (m, sig)
+            })
+            .find(|(m, sig)| lenient_equations(&mixed, m, sig).is_some_and(|e| !e.cofactorless))
+            .expect("found");
+        add(format!("rvk has a torsion component of order {order}; valid by the cofactored equation only"), &["CofactoredOnly", "StricterOrNewer"], with_sig(&m, &sig), Ok(()));
+        let r_mixed = (b * nonce + t).compress().to_bytes();
+        add(
+            format!(
+                "R has a torsion component of order {order}; valid by the cofactored equation only"
+            ),
+            &["CofactoredOnly", "StricterOrNewer"],
+            with_sig(&ok_body, &raw_sign(&a, &rvk, &nonce, &r_mixed, &ok_body)),
+            Ok(()),
+        );
+    }
+    // The published speccheck cases, carried into TCN reports (spec/ed25519.md §5.1).
+    for case in &SPECCHECK {
+        let carried = carry(case, &a, &nonce, |key, counter| {
+            body(key, &tck, 1, 2, 0, &counter.to_le_bytes())
+        });
+        let want = case.verdict.map_err(tcn_code);
+        let mut flags = vec!["Ktv"];
+        if want.is_ok()
+            && !lenient_equations(&carried.public, &carried.message, &carried.signature)
+                .is_some_and(|e| e.cofactorless)
+        {
+            flags.push("CofactoredOnly");
+        }
+        add(
+            format!(
+                "ed25519-speccheck case {} carried into a report: {}",
+                case.number, case.about
+            ),
+            &flags,
+            with_sig(&carried.message, &carried.signature),
+            want,
+        );
+    }
+    out
+}
+
 fn check_report_verify(_: &Group, t: &Test) -> Result<Verdict, String> {
     let bytes = hex_field(t, "signedReport")?;
     let report = match SignedReport::decode(&bytes) {
         Ok(r) => r,
-        Err(e) => return Ok(Verdict::Invalid(e.code())),
+        Err(e) => return refused(e),
     };
     let verified = match report.verify() {
         Ok(v) => v,
-        Err(e) => return Ok(Verdict::Invalid(e.code())),
+        Err(e) => return refused(e),
     };
-    let got: Vec<String> = verified
-        .temporary_contact_numbers()
-        .map(|n| hex(n.0))
+    // API consistency (no output read): one encoding per report, and the iterator knows its
+    // length and its indices.
+    if report.to_vec() != bytes || report.encoded_len() != bytes.len() {
+        return Err("decoding then encoding does not give back the input".into());
+    }
+    let numbers = verified.indexed_temporary_contact_numbers();
+    let announced = numbers.len();
+    let indexed: Vec<(u16, String)> = numbers.map(|(i, n)| (i, hex(n.0))).collect();
+    let indices_ok = indexed
+        .iter()
+        .map(|(i, _)| u32::from(*i))
+        .eq(u32::from(verified.j1())..=u32::from(verified.j2()));
+    if announced != indexed.len() || !indices_ok {
+        return Err("the disclosed numbers' iterator misstates its length or indices".into());
+    }
+    expect_hex(t, "rvk", verified.rvk().0)?;
+    expect_hex(t, "disclosedKey", verified.disclosed_key())?;
+    expect_value(t, "j1", json!(verified.j1()))?;
+    expect_value(t, "j2", json!(verified.j2()))?;
+    expect_value(t, "memoType", json!(verified.memo_type().0))?;
+    expect_hex(t, "memoData", verified.memo_data())?;
+    let tcns: Vec<String> = indexed.into_iter().map(|(_, n)| n).collect();
+    expect_value(t, "tcns", json!(tcns))?;
+    Ok(Verdict::Valid)
+}
+
+// ---------------------------------------------------------------------------------------------
+// tcn-batch-verify
+
+/// The verdict string of `spec/tcn.md §9.5`: `valid`, or the error code.
+fn verdict_string(v: Result<(), TcnError>) -> &'static str {
+    match v {
+        Ok(()) => "valid",
+        Err(e) => e.code(),
+    }
+}
+
+fn batch_verify_file() -> Value {
+    let mut f = FileBuilder::new(
+        "tcn",
+        "tcn-batch-verify",
+        "spec/tcn.md#53-batch-verification",
+        HEADER,
+    );
+    f.note("Valid", "BASIC", "Every report of the batch is valid.");
+    f.note("Forgery", "AUTH_BYPASS", "Some reports of the batch fail the equation (a changed field or signature); the others must stay valid.");
+    f.note("AllBad", "AUTH_BYPASS", "No report of the batch is valid.");
+    f.note("Single", "EDGE_CASE", "A batch of one report, or of none.");
+    f.note("Torsion", "DEFINED", "Reports valid by the cofactored equation only (torsion in R or rvk, small-order R): batch and single verification agree on them only under the cofactored rule.");
+    f.note(
+        "Encoding",
+        "EDGE_CASE",
+        "Reports refused before the equation (rvk, R or s encoding), mixed with others.",
+    );
+    f.note("CancellingForgeries", "AUTH_BYPASS", "Two forgeries whose errors cancel in an unweighted sum (s1 + d and s2 − d): a batch check with equal or predictable weights accepts them.");
+    f.note(
+        "Duplicates",
+        "EDGE_CASE",
+        "The same report more than once in a batch.",
+    );
+    f.group("tcn-batch-verify", json!({}));
+
+    let mut r = rng("tcn batch verify");
+    let raks: Vec<ReportAuthorizationKey> = (0..8)
+        .map(|_| ReportAuthorizationKey::from_seed(random_rak(&mut r)))
         .collect();
-    expect_value(t, "tcns", json!(got))?;
+    let mut made = 0u16;
+    let mut honest = || {
+        made += 1;
+        let rak = &raks[usize::from(made) % raks.len()];
+        let j1 = 1 + made % 7;
+        rak.create_report(
+            MemoType(made as u8 % 3),
+            &made.to_le_bytes(),
+            j1,
+            j1 + made % 4,
+        )
+        .expect("valid")
+        .to_vec()
+    };
+    // A forgery: one byte of the disclosed key changed after signing.
+    let forge = |mut bytes: Vec<u8>| {
+        bytes[40] ^= 0x80;
+        bytes
+    };
+
+    // Torsion and encoding cases, built by hand under one key.
+    let seed = random_rak(&mut r);
+    let (a, rvk) = expand(&seed);
+    let b = ED25519_BASEPOINT_POINT;
+    let tck = [0x44u8; 32];
+    let nonce = Scalar::from_bytes_mod_order(le_int(0xba7c));
+    let prime_r = (b * nonce).compress().to_bytes();
+    let m = body(&rvk, &tck, 1, 3, 0, b"batch");
+    let t = EIGHT_TORSION[1];
+    let torsion_r = with_sig(
+        &m,
+        &raw_sign(&a, &rvk, &nonce, &(b * nonce + t).compress().to_bytes(), &m),
+    );
+    let small_r = with_sig(
+        &m,
+        &raw_sign(&a, &rvk, &Scalar::ZERO, &small_order_encodings()[5], &m),
+    );
+    let mixed = (b * a + EIGHT_TORSION[3]).compress().to_bytes();
+    let mixed_body = (0u32..)
+        .map(|c| body(&mixed, &tck, 1, 3, 0, &c.to_le_bytes()))
+        .find(|mb| {
+            let sig = raw_sign(&a, &mixed, &nonce, &prime_r, mb);
+            lenient_equations(&mixed, mb, &sig).is_some_and(|e| !e.cofactorless)
+        })
+        .expect("found");
+    let torsion_a = with_sig(
+        &mixed_body,
+        &raw_sign(&a, &mixed, &nonce, &prime_r, &mixed_body),
+    );
+    let good = with_sig(&m, &raw_sign(&a, &rvk, &nonce, &prime_r, &m));
+    let mut bad_r = good.clone();
+    bad_r[70..102].copy_from_slice(&non_canonical_point_encoding());
+    let mut bad_s = good.clone();
+    let s_plus = add_le(&good[102..134].try_into().expect("32"), &ELL);
+    bad_s[102..134].copy_from_slice(&s_plus);
+    let small_rvk_body = body(&small_order_encodings()[2], &tck, 1, 3, 0, b"");
+    let small_rvk = with_sig(&small_rvk_body, &sig_of(&prime_r, nonce.as_bytes()));
+    let nc_rvk_body = body(&non_canonical_point_encoding(), &tck, 1, 3, 0, b"");
+    let nc_rvk = with_sig(&nc_rvk_body, &sig_of(&prime_r, nonce.as_bytes()));
+    // Two forgeries whose errors cancel: s1 + 1 and s2 − 1.
+    let m2 = body(&rvk, &tck, 2, 3, 1, b"cancel");
+    let nonce2 = Scalar::from_bytes_mod_order(le_int(0xba7d));
+    let sig1 = raw_sign(&a, &rvk, &nonce, &prime_r, &m);
+    let sig2 = raw_sign(&a, &rvk, &nonce2, &(b * nonce2).compress().to_bytes(), &m2);
+    let s1 = Scalar::from_canonical_bytes(sig1[32..].try_into().expect("32")).expect("canonical");
+    let s2 = Scalar::from_canonical_bytes(sig2[32..].try_into().expect("32")).expect("canonical");
+    let up = with_sig(&m, &with_s(&sig1, &(s1 + Scalar::ONE).to_bytes()));
+    let down = with_sig(&m2, &with_s(&sig2, &(s2 - Scalar::ONE).to_bytes()));
+
+    let h: Vec<Vec<u8>> = (0..70).map(|_| honest()).collect();
+    let batch = |idx: &[usize]| idx.iter().map(|&i| h[i].clone()).collect::<Vec<_>>();
+    let with_forged = |n: usize, bad: &[usize]| {
+        (0..n)
+            .map(|i| {
+                if bad.contains(&i) {
+                    forge(h[i].clone())
+                } else {
+                    h[i].clone()
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let cases: Vec<(String, Vec<&str>, Vec<Vec<u8>>)> = vec![
+        ("one valid report".into(), vec!["Single", "Valid"], batch(&[0])),
+        ("one forged report".into(), vec!["Single", "Forgery"], vec![forge(h[1].clone())]),
+        ("one report with a non-canonical R".into(), vec!["Single", "Encoding"], vec![bad_r.clone()]),
+        ("no reports: no verdicts".into(), vec!["Single"], vec![]),
+        ("two valid reports".into(), vec!["Valid"], batch(&[2, 3])),
+        ("three valid reports".into(), vec!["Valid"], batch(&[4, 5, 6])),
+        ("eight valid reports".into(), vec!["Valid"], batch(&[7, 8, 9, 10, 11, 12, 13, 14])),
+        ("33 valid reports".into(), vec!["Valid"], (15..48).map(|i| h[i].clone()).collect()),
+        ("eight reports, the first forged".into(), vec!["Forgery"], with_forged(8, &[0])),
+        ("eight reports, the fourth forged".into(), vec!["Forgery"], with_forged(8, &[3])),
+        ("eight reports, the fifth forged".into(), vec!["Forgery"], with_forged(8, &[4])),
+        ("eight reports, the last forged".into(), vec!["Forgery"], with_forged(8, &[7])),
+        ("eight reports, two adjacent forgeries".into(), vec!["Forgery"], with_forged(8, &[5, 6])),
+        ("13 reports, forgeries at 2, 6, 7 and 12 (both halves, several depths)".into(), vec!["Forgery"], with_forged(13, &[2, 6, 7, 12])),
+        ("64 reports, one forgery at position 45".into(), vec!["Forgery"], with_forged(64, &[45])),
+        ("eight reports, all forged".into(), vec!["AllBad"], with_forged(8, &[0, 1, 2, 3, 4, 5, 6, 7])),
+        ("three reports with bad encodings only".into(), vec!["AllBad", "Encoding"], vec![bad_r.clone(), bad_s.clone(), nc_rvk.clone()]),
+        ("valid reports with torsion in R, a small-order R and a mixed-order rvk, among honest ones".into(), vec!["Torsion", "Valid"], vec![h[48].clone(), torsion_r.clone(), small_r.clone(), h[49].clone(), torsion_a.clone(), h[50].clone()]),
+        ("torsion reports only".into(), vec!["Torsion", "Valid"], vec![torsion_r.clone(), torsion_a.clone(), small_r.clone()]),
+        ("torsion reports and a forgery".into(), vec!["Torsion", "Forgery"], vec![torsion_r.clone(), forge(h[51].clone()), torsion_a.clone()]),
+        ("every encoding refusal among valid and forged reports".into(), vec!["Encoding", "Forgery"], vec![h[52].clone(), nc_rvk.clone(), small_rvk.clone(), bad_r.clone(), bad_s.clone(), forge(h[53].clone()), h[54].clone(), good.clone()]),
+        ("two forgeries whose errors cancel in an unweighted sum".into(), vec!["CancellingForgeries"], vec![up.clone(), down.clone()]),
+        ("the cancelling forgeries among valid reports".into(), vec!["CancellingForgeries"], vec![h[55].clone(), up.clone(), h[56].clone(), down.clone(), h[57].clone()]),
+        ("the same valid report three times".into(), vec!["Duplicates", "Valid"], vec![h[58].clone(), h[58].clone(), h[58].clone()]),
+        ("the same forged report twice, with a valid one".into(), vec!["Duplicates", "Forgery"], vec![forge(h[59].clone()), h[60].clone(), forge(h[59].clone())]),
+    ];
+    for (comment, flags, reports) in cases {
+        let decoded: Vec<SignedReport> = reports
+            .iter()
+            .map(|b| SignedReport::decode(b).expect("batch entries decode"))
+            .collect();
+        let batch = verify_batch(&decoded);
+        let entries: Vec<Value> = decoded
+            .iter()
+            .zip(&reports)
+            .zip(&batch)
+            .map(|((report, bytes), verdict)| {
+                assert_eq!(
+                    report.verify().map(|_| ()),
+                    *verdict,
+                    "{comment}: batch differs from single"
+                );
+                json!({"signedReport": hex(bytes), "verdict": verdict_string(*verdict)})
+            })
+            .collect();
+        f.valid(&comment, &flags, json!({"reports": entries}));
+    }
+    f.finish()
+}
+
+fn check_batch_verify(_: &Group, t: &Test) -> Result<Verdict, String> {
+    let entries = field(t, "reports")?
+        .as_array()
+        .ok_or("`reports` is not a list")?;
+    let mut reports = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let entry = entry
+            .as_object()
+            .ok_or("a `reports` entry is not an object")?;
+        let bytes = hex_field(entry, "signedReport")?;
+        let report = SignedReport::decode(&bytes)
+            .map_err(|e| format!("a batch entry does not decode ({})", e.code()))?;
+        reports.push(report);
+    }
+    for (entry, verdict) in entries.iter().zip(verify_batch(&reports)) {
+        let entry = entry
+            .as_object()
+            .ok_or("a `reports` entry is not an object")?;
+        expect_value(entry, "verdict", json!(verdict_string(verdict)))?;
+    }
+    Ok(Verdict::Valid)
+}
+
+// ---------------------------------------------------------------------------------------------
+// tcn-match
+
+/// `tcn_index` of the chain through `tck` (at index `index`) under `rvk`, ratcheting forward.
+fn number_at(rvk: ReportVerificationKey, index: u16, tck: [u8; 32], at: u16) -> String {
+    let mut key = TemporaryContactKey::from_parts(index, rvk, tck);
+    while key.index() < at {
+        key = key.ratchet().expect("below 65535");
+    }
+    hex(key.temporary_contact_number().0)
+}
+
+fn match_file() -> Value {
+    let mut f = FileBuilder::new("tcn", "tcn-match", "spec/tcn.md#8-matching", HEADER);
+    f.note(
+        "Basic",
+        "BASIC",
+        "Observed numbers among those the reports disclose, and others.",
+    );
+    f.note(
+        "Boundary",
+        "EDGE_CASE",
+        "Numbers just inside and just outside a report's range j1..=j2, including index 65535.",
+    );
+    f.note("Rejected", "AUTH_BYPASS", "A report that fails verification discloses an observed number; it is rejected and not scanned.");
+    f.note(
+        "Duplicates",
+        "EDGE_CASE",
+        "A number observed more than once, a report received more than once.",
+    );
+    f.note("Empty", "EDGE_CASE", "Nothing observed, or no reports.");
+    f.note("Volume", "FUNCTIONALITY", "More observed numbers than the set's initial capacity, or more reports than one verification chunk (256).");
+    f.group("tcn-match", json!({}));
+
+    let mut r = rng("tcn match");
+    let rak = |r: &mut ChaCha20Rng| ReportAuthorizationKey::from_seed(random_rak(r));
+    let raks: Vec<ReportAuthorizationKey> = (0..4).map(|_| rak(&mut r)).collect();
+    let report = |k: usize, j1: u16, j2: u16| {
+        raks[k]
+            .create_report(MemoType(0), b"", j1, j2)
+            .expect("valid")
+    };
+    // tcn_i of rak k, computed from the rak's chain.
+    let tcn = |k: usize, i: u16| {
+        let first = raks[k].initial_temporary_contact_key();
+        number_at(first.verification_key(), 1, *first.to_bytes(), i)
+    };
+    let noise = |r: &mut ChaCha20Rng, n: usize| -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut b = [0u8; 16];
+                r.fill_bytes(&mut b);
+                hex(b)
+            })
+            .collect()
+    };
+    let forge = |report: &SignedReport| {
+        let mut bytes = report.to_vec();
+        bytes[70 + usize::from(report.unverified_report().memo_data().len()) + 40] ^= 1;
+        bytes
+    };
+    let r0 = report(0, 3, 8);
+    let r1 = report(1, 1, 20);
+    let r2 = report(2, 5, 5);
+    let r3 = report(3, 65534, 65535);
+    let mut cases: Vec<(String, Vec<&str>, Vec<String>, Vec<Vec<u8>>)> = Vec::new();
+    cases.push((
+        "first and last number of one report, one inside another, one of a single-number report"
+            .into(),
+        vec!["Basic"],
+        [
+            vec![tcn(0, 3), tcn(0, 8), tcn(1, 11), tcn(2, 5)],
+            noise(&mut r, 6),
+        ]
+        .concat(),
+        vec![r0.to_vec(), r1.to_vec(), r2.to_vec()],
+    ));
+    cases.push((
+        "numbers just outside each range (j1 − 1, j2 + 1) do not match".into(),
+        vec!["Boundary"],
+        vec![tcn(0, 2), tcn(0, 9), tcn(2, 4), tcn(2, 6), tcn(1, 21)],
+        vec![r0.to_vec(), r1.to_vec(), r2.to_vec()],
+    ));
+    cases.push((
+        "a report ending at index 65535 matches tcn_65535 and tcn_65534".into(),
+        vec!["Boundary"],
+        vec![tcn(3, 65535), tcn(3, 65534), tcn(3, 65533)],
+        vec![r3.to_vec()],
+    ));
+    let small_rvk = {
+        let key = small_order_encodings()[0];
+        let mut b = body(&key, &[0x55; 32], 1, 4, 0, b"");
+        b.extend_from_slice(&sig_of(
+            &ED25519_BASEPOINT_POINT.compress().to_bytes(),
+            &le_int(1),
+        ));
+        b
+    };
+    cases.push((
+        "a forged report and a small-order rvk disclose observed numbers: rejected, not scanned"
+            .into(),
+        vec!["Rejected"],
+        vec![
+            tcn(0, 4),
+            tcn(1, 2),
+            hex({
+                let rep = SignedReport::decode(&small_rvk).expect("decodes");
+                rep.unverified_report()
+                    .temporary_contact_numbers()
+                    .next()
+                    .expect("one")
+                    .0
+            }),
+        ],
+        vec![forge(&r0), r1.to_vec(), small_rvk.clone()],
+    ));
+    cases.push((
+        "a number observed three times, a report received twice".into(),
+        vec!["Duplicates"],
+        vec![tcn(1, 7), tcn(1, 7), tcn(1, 7), tcn(0, 5)],
+        vec![r1.to_vec(), r0.to_vec(), r1.to_vec()],
+    ));
+    cases.push((
+        "the all-zero number observed, with others".into(),
+        vec!["Duplicates"],
+        vec!["00".repeat(16), tcn(2, 5), "00".repeat(16)],
+        vec![r2.to_vec()],
+    ));
+    cases.push((
+        "nothing observed".into(),
+        vec!["Empty"],
+        vec![],
+        vec![r0.to_vec(), r1.to_vec()],
+    ));
+    cases.push(("no reports".into(), vec!["Empty"], vec![tcn(0, 3)], vec![]));
+    cases.push((
+        "100 unrelated numbers and 10 disclosed ones: the set grows past its initial capacity"
+            .into(),
+        vec!["Volume"],
+        [
+            noise(&mut r, 50),
+            (1..=10).map(|i| tcn(1, 2 * i)).collect(),
+            noise(&mut r, 50),
+        ]
+        .concat(),
+        vec![r1.to_vec()],
+    ));
+    // More reports than one verification chunk: matches and a forgery past the first 256.
+    let many: Vec<SignedReport> = (0..300u16)
+        .map(|i| {
+            raks[usize::from(i % 4)]
+                .create_report(MemoType(1), &i.to_le_bytes(), 1 + i, 1 + i)
+                .expect("valid")
+        })
+        .collect();
+    let tcn_of = |i: u16| {
+        hex(many[usize::from(i)]
+            .unverified_report()
+            .temporary_contact_numbers()
+            .next()
+            .expect("one")
+            .0)
+    };
+    let mut many_bytes: Vec<Vec<u8>> = many.iter().map(SignedReport::to_vec).collect();
+    many_bytes[270] = forge(&many[270]);
+    many_bytes[99] = forge(&many[99]);
+    cases.push((
+        "300 reports: matches and forgeries before and after the 256th".into(),
+        vec!["Volume", "Rejected"],
+        vec![
+            tcn_of(0),
+            tcn_of(99),
+            tcn_of(150),
+            tcn_of(255),
+            tcn_of(256),
+            tcn_of(270),
+            tcn_of(299),
+        ],
+        many_bytes,
+    ));
+
+    for (comment, flags, observed, reports) in cases {
+        let decoded: Vec<SignedReport> = reports
+            .iter()
+            .map(|b| SignedReport::decode(b).expect("match inputs decode"))
+            .collect();
+        let set: ObservedSet = observed
+            .iter()
+            .map(|h| TemporaryContactNumber(unhex(h)))
+            .collect();
+        let outcome = Matcher::new(set).match_reports(&decoded);
+        let (matches, rejected) = match_outputs(&outcome);
+        f.valid(
+            &comment,
+            &flags,
+            json!({
+                "observed": observed,
+                "reports": reports.iter().map(hex).collect::<Vec<_>>(),
+                "matches": matches,
+                "rejected": rejected,
+            }),
+        );
+    }
+    f.finish()
+}
+
+fn match_outputs(outcome: &contact_tracing::tcn::MatchOutcome) -> (Value, Value) {
+    (
+        json!(outcome
+            .matches
+            .iter()
+            .map(|m| json!({"report": m.report, "index": m.index}))
+            .collect::<Vec<_>>()),
+        json!(outcome
+            .rejected
+            .iter()
+            .map(|(i, e)| json!({"report": i, "code": e.code()}))
+            .collect::<Vec<_>>()),
+    )
+}
+
+fn check_match(_: &Group, t: &Test) -> Result<Verdict, String> {
+    let mut observed = Vec::new();
+    for n in field(t, "observed")?
+        .as_array()
+        .ok_or("`observed` is not a list")?
+    {
+        let n = n.as_str().ok_or("an `observed` entry is not a string")?;
+        let bytes: [u8; 16] = ::hex::decode(n)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or("an `observed` entry is not 16 bytes of hex")?;
+        observed.push(TemporaryContactNumber(bytes));
+    }
+    let mut reports = Vec::new();
+    for r in field(t, "reports")?
+        .as_array()
+        .ok_or("`reports` is not a list")?
+    {
+        let bytes = ::hex::decode(r.as_str().ok_or("a `reports` entry is not a string")?)
+            .map_err(|_| "a `reports` entry is not hex")?;
+        reports.push(
+            SignedReport::decode(&bytes)
+                .map_err(|e| format!("a `reports` entry does not decode ({})", e.code()))?,
+        );
+    }
+    // The set built one insertion at a time and the set collected at once hold the same numbers.
+    let mut inserted = ObservedSet::default();
+    let mut new_numbers = 0;
+    for n in &observed {
+        new_numbers += usize::from(inserted.insert(*n));
+    }
+    let collected: ObservedSet = observed.iter().copied().collect();
+    let distinct = observed
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if inserted.len() != distinct
+        || collected.len() != distinct
+        || new_numbers != distinct
+        || inserted.is_empty() != observed.is_empty()
+    {
+        return Err("the observed set miscounts its numbers".into());
+    }
+    let matcher = Matcher::new(inserted);
+    if matcher.observed().len() != distinct {
+        return Err("the matcher does not keep the observed set".into());
+    }
+    let outcome = matcher.match_reports(&reports);
+    // Every way of matching gives the same outcome (spec/tcn.md §8).
+    if Matcher::new(collected).match_reports(&reports) != outcome
+        || [1, 3]
+            .iter()
+            .any(|&k| matcher.match_reports_parallel(&reports, k) != outcome)
+    {
+        return Err("sequential, parallel and rebuilt matchers disagree".into());
+    }
+    let (matches, rejected) = match_outputs(&outcome);
+    expect_value(t, "matches", matches)?;
+    expect_value(t, "rejected", rejected)?;
     Ok(Verdict::Valid)
 }
 

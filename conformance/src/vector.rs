@@ -347,12 +347,37 @@ pub fn lint(file: &Value, known_codes: Option<&[&'static str]>) -> Vec<String> {
             problems.push(format!("envelope lacks `{key}`"));
         }
     }
+    // The bug types of `spec/vectors.md §2`.
+    const BUG_TYPES: [&str; 18] = [
+        "BASIC",
+        "AUTH_BYPASS",
+        "CONFIDENTIALITY",
+        "LEGACY",
+        "FUNCTIONALITY",
+        "WEAK_PARAMS",
+        "CAN_OF_WORMS",
+        "MALLEABILITY",
+        "SIGNATURE_MALLEABILITY",
+        "BER_ENCODING",
+        "EDGE_CASE",
+        "MISSING_STEP",
+        "KNOWN_BUG",
+        "WRONG_PRIMITIVE",
+        "MODIFIED_PARAMETER",
+        "DEFINED",
+        "INVALID_PUBLIC_KEY",
+        "SMALL_SUBGROUP",
+    ];
     let notes = file.get("notes").and_then(Value::as_object);
     for (flag, note) in notes.into_iter().flatten() {
-        if note.get("bugType").and_then(Value::as_str).is_none()
-            || note.get("description").and_then(Value::as_str).is_none()
-        {
+        let bug_type = note.get("bugType").and_then(Value::as_str);
+        if bug_type.is_none() || note.get("description").and_then(Value::as_str).is_none() {
             problems.push(format!("note `{flag}` lacks bugType or description"));
+        }
+        if let Some(b) = bug_type.filter(|b| !BUG_TYPES.contains(b)) {
+            problems.push(format!(
+                "note `{flag}`: bugType `{b}` is not one of spec/vectors.md §2"
+            ));
         }
     }
     let mut ids = BTreeSet::new();

@@ -59,6 +59,14 @@ impl ObservedSet {
         (u64::from_le_bytes(head) as usize) & self.mask()
     }
 
+    /// The slots to probe for `tcn`, in order: linear probing from its home slot, once around
+    /// the table at most, so that no probe sequence can run forever.
+    fn probe(&self, tcn: &[u8; 16]) -> impl Iterator<Item = usize> {
+        let mask = self.mask();
+        let home = self.home(tcn);
+        (0..self.slots.len()).map(move |step| (home + step) & mask)
+    }
+
     /// Adds a number; returns whether it was new.
     pub fn insert(&mut self, tcn: TemporaryContactNumber) -> bool {
         if tcn.0 == [0u8; 16] {
@@ -67,9 +75,10 @@ impl ObservedSet {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let mask = self.mask();
-        let mut i = self.home(&tcn.0);
-        while let Some(slot) = self.slots.get_mut(i) {
+        for i in self.probe(&tcn.0) {
+            let Some(slot) = self.slots.get_mut(i) else {
+                break;
+            };
             if *slot == tcn.0 {
                 return false;
             }
@@ -78,7 +87,6 @@ impl ObservedSet {
                 self.len += 1;
                 return true;
             }
-            i = (i + 1) & mask;
         }
         false
     }
@@ -98,17 +106,13 @@ impl ObservedSet {
         if tcn.0 == [0u8; 16] {
             return self.has_zero;
         }
-        let mask = self.mask();
-        let mut i = self.home(&tcn.0);
         // The load factor stays at or below 1/2, so an empty slot ends every probe sequence.
-        while let Some(slot) = self.slots.get(i) {
-            if *slot == tcn.0 {
-                return true;
+        for i in self.probe(&tcn.0) {
+            match self.slots.get(i) {
+                Some(slot) if *slot == tcn.0 => return true,
+                Some(slot) if *slot != [0u8; 16] => {}
+                _ => return false,
             }
-            if *slot == [0u8; 16] {
-                return false;
-            }
-            i = (i + 1) & mask;
         }
         false
     }

@@ -104,9 +104,10 @@ impl From<WireError> for TcnError {
         match e {
             WireError::Truncated => TcnError::Truncated,
             WireError::TrailingBytes => TcnError::TrailingBytes,
-            // The memo is the only length-prefixed field.
+            WireError::BufferTooSmall => TcnError::BufferTooSmall,
+            // The memo is the only length-prefixed field; a `Report` never holds more than 255
+            // bytes of it, so this arm is unreachable, and the mapping says what it would mean.
             WireError::LengthOverflow => TcnError::MemoTooLong,
-            _ => TcnError::BufferTooSmall,
         }
     }
 }

@@ -43,6 +43,9 @@ impl Report {
     /// Length of the longest report (255 bytes of memo data).
     pub const MAX_LEN: usize = Self::HEADER_LEN + MAX_MEMO_LEN;
 
+    /// A report from fields that the caller has checked (`spec/tcn.md §5.1` step 1, in
+    /// [`super::ReportAuthorizationKey::create_report`]); only the memo length is checked again,
+    /// because the type holds at most 255 bytes.
     pub(crate) fn new(
         rvk: [u8; 32],
         tck_prev: [u8; 32],
@@ -54,7 +57,7 @@ impl Report {
         let memo_len = u8::try_from(memo_data.len()).map_err(|_| TcnError::MemoTooLong)?;
         let mut memo = [0u8; MAX_MEMO_LEN];
         memo.iter_mut().zip(memo_data).for_each(|(d, s)| *d = *s);
-        let report = Report {
+        Ok(Report {
             rvk,
             tck_prev,
             j1,
@@ -62,9 +65,7 @@ impl Report {
             memo_type,
             memo_len,
             memo,
-        };
-        report.check_fields()?;
-        Ok(report)
+        })
     }
 
     /// The field rules of `spec/tcn.md §4.3`, in their fixed order.

@@ -40,55 +40,55 @@ fn transcript(p: &Prepared) -> [u8; 128] {
     t
 }
 
-/// Rule 4 for a whole batch: `[8](Σ z_i s_i · B − Σ z_i · R_i − Σ z_i k_i · A_i) = 0` with 128-bit
-/// weights `z_i` derived by hashing the whole batch (`spec/tcn.md §5.3`).
+/// Check 4 of the rule for a whole batch: `[8](Σ z_i s_i · B − Σ z_i · R_i − Σ z_i k_i · A_i) = 0`
+/// with 128-bit weights `z_i` derived by hashing the whole batch (`spec/tcn.md §5.3`).
+///
+/// A batch of one is checked the same way: with `z ≠ 0` the equation is exactly check 4 for that
+/// signature, so the leaves of the bisection in [`find_failures`] decide by the same formula as
+/// the whole batch and a fault in it cannot hide behind a separate single-signature path.
 #[cfg(feature = "alloc")]
 fn batch_holds(items: &[Prepared]) -> bool {
-    use alloc::vec::Vec;
     use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
     use curve25519_dalek::traits::VartimeMultiscalarMul;
 
-    if let [single] = items {
-        return single.verify_single().is_ok();
-    }
     let mut seed_hash = Sha512::new().chain_update(crate::labels::tcn::BATCH_WEIGHTS.bytes);
     seed_hash.update((items.len() as u64).to_le_bytes());
     for item in items {
         seed_hash.update(transcript(item));
     }
     let seed = seed_hash.finalize();
-    let mut scalars = Vec::with_capacity(2 * items.len() + 1);
-    let mut points = Vec::with_capacity(2 * items.len() + 1);
-    let mut b_coefficient = Scalar::ZERO;
-    scalars.push(Scalar::ZERO);
-    points.push(ED25519_BASEPOINT_POINT);
-    for (i, item) in items.iter().enumerate() {
-        let weight_hash = Sha512::new()
-            .chain_update(seed)
-            .chain_update((i as u64).to_le_bytes())
-            .finalize();
-        let mut z_bytes = [0u8; 32];
-        z_bytes
-            .iter_mut()
-            .zip(weight_hash.iter().take(16))
-            .for_each(|(d, s)| *d = *s);
-        let z = Scalar::from_bytes_mod_order(z_bytes);
-        b_coefficient += z * item.s;
-        scalars.push(-z);
-        points.push(item.r);
-        scalars.push(-(z * item.k));
-        points.push(item.a);
-    }
-    if let Some(first) = scalars.first_mut() {
-        *first = b_coefficient;
-    }
+    let weights: alloc::vec::Vec<Scalar> =
+        (0..items.len()).map(|i| weight(&seed, i as u64)).collect();
+    let b_coefficient: Scalar = weights.iter().zip(items).map(|(z, p)| z * p.s).sum();
+    let scalars = core::iter::once(b_coefficient).chain(
+        weights
+            .iter()
+            .zip(items)
+            .flat_map(|(z, p)| [-z, -(z * p.k)]),
+    );
+    let points =
+        core::iter::once(ED25519_BASEPOINT_POINT).chain(items.iter().flat_map(|p| [p.r, p.a]));
     EdwardsPoint::vartime_multiscalar_mul(scalars, points)
         .mul_by_cofactor()
         .is_identity()
 }
 
+/// `z_i = SHA-512(seed || le_u64(i))[0..16]` as a little-endian integer (`spec/tcn.md §5.3`).
+#[cfg(feature = "alloc")]
+fn weight(seed: &[u8], i: u64) -> Scalar {
+    let hash = Sha512::new()
+        .chain_update(seed)
+        .chain_update(i.to_le_bytes())
+        .finalize();
+    let mut z = [0u8; 32];
+    z.iter_mut()
+        .zip(hash.iter().take(16))
+        .for_each(|(d, s)| *d = *s);
+    Scalar::from_bytes_mod_order(z)
+}
+
 /// Appends to `failed` the positions (offset by `offset`) of the signatures in `items` that do
-/// not satisfy rule 4, by checking the whole slice and bisecting on failure.
+/// not satisfy check 4 of the rule, by checking the whole slice and bisecting on failure.
 #[cfg(feature = "alloc")]
 pub(crate) fn find_failures(
     items: &[Prepared],
