@@ -1,7 +1,7 @@
 //! A bounded contact store (`spec/encounter.md §9.4`): the contact records a phone keeps, with a
-//! cap on their number, a cap on new records per day and a retention horizon, so that someone
-//! broadcasting fresh identity keys near a phone cannot grow its storage without bound or push
-//! out the contacts of other days.
+//! cap on how many pairs it records per day, a retention horizon and a capacity, so that someone
+//! broadcasting identity keys near a phone cannot grow its storage without bound, keep its own
+//! records alive for free, or push out the contacts of other days.
 
 use alloc::collections::BTreeMap;
 
@@ -14,27 +14,28 @@ use super::EncounterError;
 pub struct ContactLimits {
     /// Most records held at once.
     pub capacity: u32,
-    /// Most new records accepted on one encounter day.
-    pub new_per_day: u32,
+    /// Most pairs recorded per encounter day: new ones, and known ones whose last encounter
+    /// moves to that day (the steps that keep a record alive).
+    pub per_day: u32,
     /// A record whose last encounter is this many days old or older is expired.
     pub retention_days: u32,
 }
 
 impl ContactLimits {
-    /// The defaults: 16 384 records, 512 new ones a day, kept 32 days. `32 × 512 = 16 384`, so
-    /// with these values the day quota alone keeps the store below its capacity and a flood on
-    /// one day never blocks the contacts of another.
+    /// The defaults: 16 384 records, 512 pairs a day, kept 32 days. At most
+    /// `per_day × retention_days = 16 384` records are unexpired at once (§9.4), so with these
+    /// values the store never reports full and a flood on one day never touches another day.
     pub const DEFAULT: ContactLimits = ContactLimits {
         capacity: 16_384,
-        new_per_day: 512,
+        per_day: 512,
         retention_days: CONTACT_HORIZON_DAYS,
     };
 
-    /// Checks `capacity ≥ 1`, `new_per_day ≥ 1` and `1 ≤ retention_days ≤ 32`
+    /// Checks `capacity ≥ 1`, `per_day ≥ 1` and `1 ≤ retention_days ≤ 32`
     /// ([`EncounterError::ContactLimits`]).
     pub fn validate(&self) -> Result<(), EncounterError> {
         if self.capacity == 0
-            || self.new_per_day == 0
+            || self.per_day == 0
             || !(1..=CONTACT_HORIZON_DAYS).contains(&self.retention_days)
         {
             return Err(EncounterError::ContactLimits);
@@ -54,7 +55,7 @@ impl Default for ContactLimits {
 pub enum Recorded {
     /// A record for a new pair was created.
     New,
-    /// The pair was already known: its encounter days were updated (never refused).
+    /// The pair was already known: its encounter days were updated.
     Updated,
 }
 
@@ -63,7 +64,7 @@ pub enum Recorded {
 pub struct ContactBook {
     limits: ContactLimits,
     records: BTreeMap<[u8; 16], ContactRecord>,
-    /// The day the new-record counter counts, and its count.
+    /// The latest day a pair was counted on, and how many pairs were counted on it.
     quota: (u32, u32),
 }
 
@@ -79,27 +80,39 @@ impl ContactBook {
     }
 
     /// Records an encounter with the pair of `secret` on `day` (§9.4), in this order: a known pair
-    /// is updated (§9.1); otherwise a new record needs the day's quota
-    /// ([`EncounterError::ContactQuota`]) and a free place, after expiring old records if the
-    /// store is full ([`EncounterError::ContactStoreFull`]). A refusal changes nothing.
+    /// met on its last day or earlier is updated for free (§9.1); any other step (a new pair, or a
+    /// known one met on a later day, which keeps its record alive) needs the day's quota
+    /// ([`EncounterError::ContactQuota`]) and, for a new pair, a free place, after expiring old
+    /// records if the store is full ([`EncounterError::ContactStoreFull`]). A refusal adds
+    /// nothing.
     pub fn record(&mut self, secret: PairSecret, day: u32) -> Result<Recorded, EncounterError> {
         let id = secret.pair_id();
-        if let Some(r) = self.records.get_mut(&id) {
+        if let Some(r) = self.records.get_mut(&id).filter(|r| day <= r.last_day()) {
             r.note_encounter(day);
             return Ok(Recorded::Updated);
         }
-        if self.new_on(day) >= self.limits.new_per_day {
+        // The counter follows the latest day; a step for an earlier day counts toward it.
+        if day > self.quota.0 {
+            self.quota = (day, 0);
+        }
+        if self.quota.1 >= self.limits.per_day {
             return Err(EncounterError::ContactQuota);
         }
-        if self.len() >= self.limits.capacity {
-            self.expire(day);
-        }
-        if self.len() >= self.limits.capacity {
-            return Err(EncounterError::ContactStoreFull);
-        }
-        self.records.insert(id, ContactRecord::new(secret, day));
-        self.quota = (day, self.new_on(day).saturating_add(1));
-        Ok(Recorded::New)
+        let outcome = if let Some(r) = self.records.get_mut(&id) {
+            r.note_encounter(day);
+            Recorded::Updated
+        } else {
+            if self.len() >= self.limits.capacity {
+                self.expire(self.quota.0);
+            }
+            if self.len() >= self.limits.capacity {
+                return Err(EncounterError::ContactStoreFull);
+            }
+            self.records.insert(id, ContactRecord::new(secret, day));
+            Recorded::New
+        };
+        self.quota.1 = self.quota.1.saturating_add(1);
+        Ok(outcome)
     }
 
     /// Removes every record whose last encounter is `retention_days` or more before `today`;
@@ -112,8 +125,8 @@ impl ContactBook {
         before.saturating_sub(self.len())
     }
 
-    /// New records accepted on `day` (0 for any day but the last one a new record was made on).
-    pub fn new_on(&self, day: u32) -> u32 {
+    /// Pairs counted on `day` (0 for any day but the latest one a pair was counted on).
+    pub fn counted_on(&self, day: u32) -> u32 {
         if self.quota.0 == day {
             self.quota.1
         } else {
@@ -167,7 +180,7 @@ mod tests {
     fn known_pairs_update_new_ones_need_quota_and_room() {
         let limits = ContactLimits {
             capacity: 3,
-            new_per_day: 2,
+            per_day: 2,
             retention_days: 10,
         };
         let mut book = ContactBook::new(limits).unwrap();

@@ -130,29 +130,43 @@ struct BookModel {
 
 impl BookModel {
     fn record(&mut self, id: [u8; 16], day: u32) -> Result<Recorded, EncounterError> {
-        if let Some((last, days)) = self.records.get_mut(&id) {
+        let note = |(last, days): &mut (u32, u32)| {
             if day > *last {
                 *days = days.checked_shl(day - *last).unwrap_or(0) | 1;
                 *last = day;
             } else if *last - day < 32 {
                 *days |= 1 << (*last - day);
             }
-            return Ok(Recorded::Updated);
+        };
+        match self.records.get_mut(&id) {
+            Some(r) if day <= r.0 => {
+                note(r);
+                return Ok(Recorded::Updated);
+            }
+            _ => {}
         }
-        let used = if self.quota.0 == day { self.quota.1 } else { 0 };
-        if used >= self.limits.new_per_day {
+        if day > self.quota.0 {
+            self.quota = (day, 0);
+        }
+        if self.quota.1 >= self.limits.per_day {
             return Err(EncounterError::ContactQuota);
         }
-        if self.records.len() >= self.limits.capacity as usize {
-            let keep = self.limits.retention_days;
-            self.records.retain(|_, r| day.saturating_sub(r.0) < keep);
-        }
-        if self.records.len() >= self.limits.capacity as usize {
-            return Err(EncounterError::ContactStoreFull);
-        }
-        self.records.insert(id, (day, 1));
-        self.quota = (day, used + 1);
-        Ok(Recorded::New)
+        let out = if let Some(r) = self.records.get_mut(&id) {
+            note(r);
+            Recorded::Updated
+        } else {
+            if self.records.len() >= self.limits.capacity as usize {
+                let (today, keep) = (self.quota.0, self.limits.retention_days);
+                self.records.retain(|_, r| today.saturating_sub(r.0) < keep);
+            }
+            if self.records.len() >= self.limits.capacity as usize {
+                return Err(EncounterError::ContactStoreFull);
+            }
+            self.records.insert(id, (day, 1));
+            Recorded::New
+        };
+        self.quota.1 += 1;
+        Ok(out)
     }
 }
 
@@ -167,7 +181,7 @@ pub fn encounter_state_ops(data: &[u8]) {
     };
     let limits = ContactLimits {
         capacity: u32::from(a % 8),
-        new_per_day: u32::from(b % 6),
+        per_day: u32::from(b % 6),
         retention_days: u32::from(c % 34),
     };
     let book = ContactBook::new(limits);
@@ -202,13 +216,22 @@ pub fn encounter_state_ops(data: &[u8]) {
             }
             3 => {
                 day = day.saturating_add(u32::from(arg % 4));
+                // Now and then an encounter recorded late, for an earlier day.
+                let d = if arg & 0x80 != 0 {
+                    day.saturating_sub(u32::from(arg % 3))
+                } else {
+                    day
+                };
                 if let Some(book) = book.as_mut() {
                     let secret = PairSecret::from_parts([arg % 11; 32], [1; 32], [2; 32]);
                     let id = secret.pair_id();
-                    let got = book.record(secret, day);
-                    assert_eq!(got, book_model.record(id, day));
+                    let got = book.record(secret, d);
+                    assert_eq!(got, book_model.record(id, d));
                     assert!(book.len() <= limits.capacity);
-                    assert!(book.new_on(day) <= limits.new_per_day);
+                    assert!(book.counted_on(day) <= limits.per_day);
+                    // At most per_day × retention records are unexpired (§9.4).
+                    let unexpired = book.iter().filter(|r| day.saturating_sub(r.last_day()) < limits.retention_days).count();
+                    assert!(unexpired as u64 <= u64::from(limits.per_day) * u64::from(limits.retention_days));
                     if let Some(r) = book.get(&id) {
                         assert_eq!(book_model.records.get(&id), Some(&(r.last_day(), r.days())));
                     }

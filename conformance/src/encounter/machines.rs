@@ -301,7 +301,7 @@ fn apply(book: &mut ContactBook, step: &Map<String, Value>) -> Result<Result<Map
 }
 
 fn limits_json(l: &ContactLimits) -> Value {
-    json!({"capacity": l.capacity, "newPerDay": l.new_per_day, "retentionDays": l.retention_days})
+    json!({"capacity": l.capacity, "perDay": l.per_day, "retentionDays": l.retention_days})
 }
 
 pub(super) fn contact_store_file() -> Value {
@@ -313,7 +313,7 @@ pub(super) fn contact_store_file() -> Value {
     );
     f.note("Bitmap", "EDGE_CASE", "The encounter-day bitmap of one record (spec §9.1): shifts, late days, the 32-day horizon on both sides.");
     f.note("Met", "EDGE_CASE", "Whether a record has an encounter day in [lo, hi], on both sides of each bound.");
-    f.note("Quota", "FUNCTIONALITY", "The day's quota of new records (spec §9.4): reached, reset on another day; a known pair is never refused.");
+    f.note("Quota", "FUNCTIONALITY", "The day's quota of recorded pairs (spec §9.4): new pairs and known pairs met on a later day count, known pairs met again on their last day (or earlier) are free; the counter follows the latest day.");
     f.note("Capacity", "FUNCTIONALITY", "The store's capacity (spec §9.4): full, expired records making room, the retention bound on both sides.");
     f.note("Refused", "FUNCTIONALITY", "A refused record changes nothing (a later step shows it).");
     f.note("CheckOrder", "EDGE_CASE", "The quota and the capacity both reached: the quota's code is expected.");
@@ -348,7 +348,7 @@ pub(super) fn contact_store_file() -> Value {
             Some(c) => f.invalid(comment, flags, c, Value::Object(t)),
         };
     };
-    let l = ContactLimits { capacity: 8, new_per_day: 4, retention_days: 32 };
+    let l = ContactLimits { capacity: 8, per_day: 4, retention_days: 32 };
     use Op::{Expire, Met, Record};
     push(&mut f, l, vec![Record(1, 100)], "first encounter", &["Bitmap"], None);
     push(&mut f, l, vec![Record(1, 100), Record(1, 100), Record(1, 103), Record(1, 101)], "the same day again; three days later (shift); a day in between (late)", &["Bitmap"], None);
@@ -358,25 +358,27 @@ pub(super) fn contact_store_file() -> Value {
     push(&mut f, l, vec![Record(1, 100), Record(1, 100 + 40), Record(1, 0)], "a shift beyond 32 days, then day 0 far in the past", &["Bitmap"], None);
     push(&mut f, l, vec![Record(1, 5), Record(1, 3), Met(1, 4, 4), Met(1, 3, 3), Met(1, 5, 9), Met(1, 6, 9), Met(1, 0, 2), Met(1, 0, 3), Met(1, 4, 2), Met(2, 0, u32::MAX)], "met: both sides of lo and hi; lo > hi; an unknown pair", &["Met"], None);
     push(&mut f, l, vec![Record(1, u32::MAX), Record(1, u32::MAX - 31), Met(1, u32::MAX - 31, u32::MAX - 31), Met(1, 0, u32::MAX - 32)], "days at the top of the range", &["Met", "Bitmap"], None);
-    let q = ContactLimits { capacity: 8, new_per_day: 2, retention_days: 32 };
-    push(&mut f, q, vec![Record(1, 100), Record(2, 100), Record(3, 100), Record(1, 100), Record(3, 101), Met(3, 100, 101)], "quota of 2 new records a day: the third is refused, a known pair is updated, the next day the third is new", &["Quota", "Refused"], None);
+    let q = ContactLimits { capacity: 8, per_day: 2, retention_days: 32 };
+    push(&mut f, q, vec![Record(1, 100), Record(2, 100), Record(3, 100), Record(1, 100), Record(3, 101), Met(3, 100, 101)], "quota of 2 pairs a day: the third new pair is refused, a known pair met again that day is free, the next day the third is new", &["Quota", "Refused"], None);
     push(&mut f, q, vec![Record(1, 100), Record(2, 100), Record(3, 100)], "the quota reached on the last step", &["Quota"], Some("ENCOUNTER_CONTACT_QUOTA"));
-    push(&mut f, q, vec![Record(1, 100), Record(2, 101), Record(3, 100), Record(4, 100)], "the quota counts the day of the last new record only: back on day 100 it starts again", &["Quota"], None);
-    let c = ContactLimits { capacity: 2, new_per_day: 5, retention_days: 10 };
+    push(&mut f, q, vec![Record(1, 100), Record(2, 101), Record(3, 100), Record(4, 100)], "the counter follows the latest day (101): a new pair recorded late, for day 100, counts toward it", &["Quota"], Some("ENCOUNTER_CONTACT_QUOTA"));
+    push(&mut f, q, vec![Record(1, 100), Record(2, 100), Record(3, 101), Record(4, 101), Record(1, 101), Record(1, 100), Record(1, 99), Met(1, 101, 101), Met(1, 99, 99)], "a known pair met on a later day counts toward that day and is refused when it is used up; met on its last day or earlier it is free", &["Quota", "Refused"], None);
+    push(&mut f, q, vec![Record(1, 100), Record(2, 101), Record(1, 101), Record(3, 101)], "a known pair's step to a later day uses that day's quota", &["Quota"], Some("ENCOUNTER_CONTACT_QUOTA"));
+    let c = ContactLimits { capacity: 2, per_day: 5, retention_days: 10 };
     push(&mut f, c, vec![Record(1, 100), Record(2, 101), Record(3, 101)], "capacity 2 reached", &["Capacity"], Some("ENCOUNTER_CONTACT_STORE_FULL"));
     push(&mut f, c, vec![Record(1, 100), Record(2, 101), Record(3, 101), Met(3, 0, u32::MAX), Record(2, 102)], "a record refused as full is not stored; a known pair is still updated", &["Capacity", "Refused"], None);
     push(&mut f, c, vec![Record(1, 100), Record(2, 101), Record(3, 110), Met(1, 0, u32::MAX), Met(2, 0, u32::MAX)], "full: the record last met 10 days ago (retention 10) expires to make room", &["Capacity"], None);
     push(&mut f, c, vec![Record(1, 100), Record(2, 100), Record(3, 109)], "full: records last met 9 days ago are kept", &["Capacity"], Some("ENCOUNTER_CONTACT_STORE_FULL"));
     push(&mut f, c, vec![Record(1, 100), Record(1, 105), Record(2, 100), Expire(114), Expire(115), Met(1, 0, u32::MAX)], "expiry counts from the last encounter: updated on day 105, kept on day 114, expired on day 115", &["Capacity"], None);
     push(&mut f, c, vec![Record(1, 100), Expire(50), Expire(109), Expire(110), Expire(110)], "expire: time going backwards removes nothing; the bound on both sides", &["Capacity"], None);
-    let qc = ContactLimits { capacity: 2, new_per_day: 2, retention_days: 32 };
+    let qc = ContactLimits { capacity: 2, per_day: 2, retention_days: 32 };
     push(&mut f, qc, vec![Record(1, 100), Record(2, 100), Record(3, 100)], "quota and capacity both reached", &["CheckOrder"], Some("ENCOUNTER_CONTACT_QUOTA"));
-    let one = ContactLimits { capacity: 1, new_per_day: 1, retention_days: 1 };
+    let one = ContactLimits { capacity: 1, per_day: 1, retention_days: 1 };
     push(&mut f, one, vec![Record(1, 100), Record(1, 100), Record(2, 101), Met(1, 0, u32::MAX)], "the smallest limits: retention 1 expires yesterday's record", &["Limits", "Capacity"], None);
     push(&mut f, ContactLimits::DEFAULT, vec![Record(1, 100)], "the default limits", &["Limits"], None);
     for (bad, comment) in [
         (ContactLimits { capacity: 0, ..l }, "capacity 0"),
-        (ContactLimits { new_per_day: 0, ..l }, "quota 0"),
+        (ContactLimits { per_day: 0, ..l }, "quota 0"),
         (ContactLimits { retention_days: 0, ..l }, "retention 0 days"),
         (ContactLimits { retention_days: 33, ..l }, "retention 33 days (beyond the 32-day bitmap)"),
     ] {
@@ -392,7 +394,7 @@ pub(super) fn check_contact_store(_: &Group, t: &Test) -> Result<Verdict, String
         .ok_or("`limits` is not an object")?;
     let limits = ContactLimits {
         capacity: u32_field(l, "capacity")?,
-        new_per_day: u32_field(l, "newPerDay")?,
+        per_day: u32_field(l, "perDay")?,
         retention_days: u32_field(l, "retentionDays")?,
     };
     let mut book = match ContactBook::new(limits) {
