@@ -67,7 +67,10 @@ fn contact_store_flood_by_fresh_keys() {
         }
         if day == 130 {
             for i in 1..50 {
-                assert!(book.get(&honest(i).pair_id()).is_some(), "day-99 contact {i}");
+                assert!(
+                    book.get(&honest(i).pair_id()).is_some(),
+                    "day-99 contact {i}"
+                );
             }
         }
         let unexpired = book
@@ -76,7 +79,10 @@ fn contact_store_flood_by_fresh_keys() {
             .count() as u32;
         assert!(unexpired <= limits.per_day * limits.retention_days);
     }
-    assert_eq!(full_refusals, 0, "the day quota keeps the store below capacity");
+    assert_eq!(
+        full_refusals, 0,
+        "the day quota keeps the store below capacity"
+    );
     assert_eq!(quota_refusals, 40 * (2_000 - (limits.per_day - 1)));
     assert!(book.get(&honest(0).pair_id()).is_some());
     // A new honest contact on a day without flooding gets in.
@@ -184,7 +190,9 @@ fn replay_cache_flood() {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        let junk: Vec<u8> = (0..227).map(|j| (x.rotate_left(j % 32) as u8) ^ j as u8).collect();
+        let junk: Vec<u8> = (0..227)
+            .map(|j| (x.rotate_left(j % 32) as u8) ^ j as u8)
+            .collect();
         let bytes = if i % 2 == 0 { junk } else { forged.to_vec() };
         assert!(rx
             .receive(&bytes, w.contacts.as_slice(), &w.keys, &policy, t0 + 10)

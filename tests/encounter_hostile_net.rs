@@ -39,7 +39,16 @@ const T0: u64 = 1_728_000_000;
 const DAY: u64 = 86_400;
 const HOUR: u64 = 3_600;
 /// The resend schedule of §8.3, as far as the simulated three days reach.
-const RESEND: [u64; 8] = [0, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, DAY, 2 * DAY];
+const RESEND: [u64; 8] = [
+    0,
+    HOUR,
+    2 * HOUR,
+    4 * HOUR,
+    8 * HOUR,
+    16 * HOUR,
+    DAY,
+    2 * DAY,
+];
 const VICTIM: usize = PHONES - 1;
 
 struct Phone {
@@ -132,10 +141,10 @@ fn run(rate: f64, net_seed: u64) -> (Figures, hostile_net::NetStats) {
     let mut sends: BTreeMap<u64, Vec<(usize, Vec<u8>)>> = BTreeMap::new();
     let mut expected: BTreeSet<(usize, [u8; 16], [u8; 16])> = BTreeSet::new();
     let mut figures = Figures::default();
-    for p in 0..POSITIVE {
+    for phone in phones.iter().take(POSITIVE) {
         let mut attestations = BTreeMap::new();
         for e in schedule.live_epochs(t_test) {
-            let Ok(id) = schedule.identity_for(&phones[p].master, e, t_test) else {
+            let Ok(id) = schedule.identity_for(&phone.master, e, t_test) else {
                 continue;
             };
             let mut bind = [0u8; 32];
@@ -157,7 +166,7 @@ fn run(rate: f64, net_seed: u64) -> (Figures, hostile_net::NetStats) {
             .unwrap();
             attestations.insert(id.public_key(), (att, bind));
         }
-        for rec in phones[p].book.iter() {
+        for rec in phone.book.iter() {
             let (att, bind) = &attestations[&rec.secret().own_key()];
             let report = InfectionReport::create(rec, att, bind).unwrap().encode();
             let to = owner[&rec.secret().peer_key()];
@@ -288,6 +297,9 @@ fn encounter_reports_over_a_hostile_network() {
             "      junk: {} dropped while down, refused {:?}",
             f.junk_dropped_while_down, f.junk_refusals
         );
-        assert!(f.notified <= f.reports, "at most one notification per report");
+        assert!(
+            f.notified <= f.reports,
+            "at most one notification per report"
+        );
     }
 }

@@ -143,10 +143,18 @@ fn field_tables_match_schemas() {
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let mut props = BTreeSet::new();
         let defs = &schema["$defs"];
-        walk(defs["test"]["properties"].as_object().unwrap(), "", &mut props);
+        walk(
+            defs["test"]["properties"].as_object().unwrap(),
+            "",
+            &mut props,
+        );
         for (k, s) in defs["group"]["properties"].as_object().unwrap() {
             if k != "type" && k != "tests" {
-                let role = if s.get("x-role").is_some() { "output" } else { "input" };
+                let role = if s.get("x-role").is_some() {
+                    "output"
+                } else {
+                    "input"
+                };
                 props.insert((format!("group.{k}"), role.to_string()));
             }
         }

@@ -153,7 +153,11 @@ impl<const N: usize> ReplayCache<N> {
 
     /// Entries live at `now` (`expiry > now`): what §9.3 bounds by `N`.
     pub fn live(&self, now: u64) -> usize {
-        self.slots.iter().flatten().filter(|e| e.expiry > now).count()
+        self.slots
+            .iter()
+            .flatten()
+            .filter(|e| e.expiry > now)
+            .count()
     }
 
     /// Occupied slots, live or expired but not yet purged.

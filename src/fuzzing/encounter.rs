@@ -1,12 +1,18 @@
 //! Fuzz-target bodies of the `encounter` protocol (`spec/encounter.md`).
 
+#[cfg(feature = "alloc")]
 use alloc::collections::BTreeMap;
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use crate::encounter::{
-    Attestation, AuthorityKey, ContactBook, ContactLimits, ContactRecord, EncounterError,
-    InfectionReport, LoadGovernor, LoadInput, LoadOutput, LoadParams, OnionAddress, PairSecret,
-    Policy, Receiver, Recorded, ReplayCache, ReportType,
+    Attestation, AuthorityKey, ContactRecord, EncounterError, InfectionReport, OnionAddress,
+    PairSecret, Policy, Receiver, ReportType,
+};
+#[cfg(feature = "alloc")]
+use crate::encounter::{
+    ContactBook, ContactLimits, LoadGovernor, LoadInput, LoadOutput, LoadParams, Recorded,
+    ReplayCache,
 };
 
 /// `encounter_address_parse`: parsing never panics; whatever parses prints in the canonical
@@ -104,11 +110,20 @@ pub fn encounter_receiver(data: &[u8]) {
 }
 
 /// A model of the replay cache (§9.3): a list of live entries, as the table reads.
+#[cfg(feature = "alloc")]
 #[derive(Default)]
 struct CacheModel(Vec<([u8; 16], [u8; 16], u64)>);
 
+#[cfg(feature = "alloc")]
 impl CacheModel {
-    fn admit(&mut self, n: [u8; 16], p: [u8; 16], exp: u64, now: u64, cap: usize) -> Result<(), EncounterError> {
+    fn admit(
+        &mut self,
+        n: [u8; 16],
+        p: [u8; 16],
+        exp: u64,
+        now: u64,
+        cap: usize,
+    ) -> Result<(), EncounterError> {
         self.0.retain(|e| e.2 > now);
         if self.0.iter().any(|e| e.0 == n && e.1 == p) {
             return Err(EncounterError::Replayed);
@@ -122,12 +137,14 @@ impl CacheModel {
 }
 
 /// A model of the contact store (§9.4): `pair_id → (last_day, days)` and the day's counter.
+#[cfg(feature = "alloc")]
 struct BookModel {
     limits: ContactLimits,
     records: BTreeMap<[u8; 16], (u32, u32)>,
     quota: (u32, u32),
 }
 
+#[cfg(feature = "alloc")]
 impl BookModel {
     fn record(&mut self, id: [u8; 16], day: u32) -> Result<Recorded, EncounterError> {
         let note = |(last, days): &mut (u32, u32)| {
@@ -173,6 +190,7 @@ impl BookModel {
 /// `encounter_state_ops`: the replay cache, the contact store and the load governor driven by
 /// arbitrary operations. The cache and the store agree with a model of their tables, no state
 /// exceeds its bound, and the governor's outputs respect its parameters. Nothing panics.
+#[cfg(feature = "alloc")]
 pub fn encounter_state_ops(data: &[u8]) {
     let mut bytes = data.iter().copied();
     let mut next = move || bytes.next();
@@ -230,8 +248,14 @@ pub fn encounter_state_ops(data: &[u8]) {
                     assert!(book.len() <= limits.capacity);
                     assert!(book.counted_on(day) <= limits.per_day);
                     // At most per_day × retention records are unexpired (§9.4).
-                    let unexpired = book.iter().filter(|r| day.saturating_sub(r.last_day()) < limits.retention_days).count();
-                    assert!(unexpired as u64 <= u64::from(limits.per_day) * u64::from(limits.retention_days));
+                    let unexpired = book
+                        .iter()
+                        .filter(|r| day.saturating_sub(r.last_day()) < limits.retention_days)
+                        .count();
+                    assert!(
+                        unexpired as u64
+                            <= u64::from(limits.per_day) * u64::from(limits.retention_days)
+                    );
                     if let Some(r) = book.get(&id) {
                         assert_eq!(book_model.records.get(&id), Some(&(r.last_day(), r.days())));
                     }
@@ -252,7 +276,10 @@ pub fn encounter_state_ops(data: &[u8]) {
                     LoadOutput::TakeDown { until } => {
                         assert!(was_up && !gov.is_up());
                         let cooldown = until.saturating_sub(now);
-                        assert!(until == u64::MAX || (params.base_cooldown..=params.max_cooldown).contains(&cooldown));
+                        assert!(
+                            until == u64::MAX
+                                || (params.base_cooldown..=params.max_cooldown).contains(&cooldown)
+                        );
                     }
                     LoadOutput::BringUp => assert!(!was_up && gov.is_up()),
                     LoadOutput::Idle => assert_eq!(was_up, gov.is_up()),
@@ -263,7 +290,9 @@ pub fn encounter_state_ops(data: &[u8]) {
                     let before = book.len();
                     let removed = book.expire(day);
                     let keep = limits.retention_days;
-                    book_model.records.retain(|_, r| day.saturating_sub(r.0) < keep);
+                    book_model
+                        .records
+                        .retain(|_, r| day.saturating_sub(r.0) < keep);
                     assert_eq!(before - removed, book.len());
                     assert_eq!(book.len() as usize, book_model.records.len());
                 }
@@ -273,12 +302,22 @@ pub fn encounter_state_ops(data: &[u8]) {
 }
 
 /// This protocol's targets, by name.
+#[cfg(feature = "alloc")]
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("encounter_address_parse", encounter_address_parse),
     ("encounter_attestation_decode", encounter_attestation_decode),
     ("encounter_report_decode", encounter_report_decode),
     ("encounter_receiver", encounter_receiver),
     ("encounter_state_ops", encounter_state_ops),
+];
+
+/// This protocol's targets, by name (the state machines need `alloc`).
+#[cfg(not(feature = "alloc"))]
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("encounter_address_parse", encounter_address_parse),
+    ("encounter_attestation_decode", encounter_attestation_decode),
+    ("encounter_report_decode", encounter_report_decode),
+    ("encounter_receiver", encounter_receiver),
 ];
 
 #[cfg(test)]

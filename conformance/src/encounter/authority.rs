@@ -219,7 +219,13 @@ pub(super) fn attestation_file() -> Value {
         &["Malformed", "CheckOrder"],
         Some("ENCOUNTER_ATTESTATION_VERSION"),
     );
-    push(&mut f, Vec::new(), "empty", &["Malformed"], Some("ENCOUNTER_ATTESTATION_LENGTH"));
+    push(
+        &mut f,
+        Vec::new(),
+        "empty",
+        &["Malformed"],
+        Some("ENCOUNTER_ATTESTATION_LENGTH"),
+    );
     // Extreme field values decode (the decoder checks no time or day).
     let extreme = sign_raw(
         &ha,
@@ -346,7 +352,11 @@ pub(super) fn edge_notes(f: &mut FileBuilder) {
     f.note("NonCanonicalR", "SIGNATURE_MALLEABILITY", "R is not a canonical encoding (y ≥ p, x = 0 with the sign bit set, or no point), with S chosen so that a lenient decoder would accept: ENCOUNTER_BAD_SIGNATURE (spec/ed25519.md check 2).");
     f.note("SNonCanonical", "SIGNATURE_MALLEABILITY", "S ≥ ℓ (ℓ itself, an honest S plus a multiple of ℓ that a reducing verifier would accept, or 2^256 − 1): ENCOUNTER_BAD_SIGNATURE (spec/ed25519.md check 3).");
     f.note("Equation", "SIGNATURE_MALLEABILITY", "Canonical R and S that fail the cofactored equation (S = ℓ − 1, a flipped bit, another key or message): ENCOUNTER_BAD_SIGNATURE (spec/ed25519.md check 4).");
-    f.note("Honest", "BASIC", "An RFC 8032 signature by the authority key.");
+    f.note(
+        "Honest",
+        "BASIC",
+        "An RFC 8032 signature by the authority key.",
+    );
 }
 
 /// The published speccheck cases (spec/ed25519.md §5): public key and signature.
@@ -390,7 +400,13 @@ pub(super) fn ed25519_edges(fields: AttestationFields) -> Vec<Edge> {
             expect,
         });
     };
-    push("honest signature".into(), &["Honest"], hpk, honest.signature(), None);
+    push(
+        "honest signature".into(),
+        &["Honest"],
+        hpk,
+        honest.signature(),
+        None,
+    );
     // Published cases, with their A and their R || S exactly; the verdicts of spec §7.3.
     for (i, (a, sig)) in SPECCHECK.iter().enumerate() {
         let (class, want) = match i {
@@ -451,7 +467,13 @@ pub(super) fn ed25519_edges(fields: AttestationFields) -> Vec<Edge> {
     }
     let mut off = honest.signature();
     off[..32].copy_from_slice(&[0x42; 32]);
-    push("R = 0x42 × 32 does not decode".into(), &["NonCanonicalR"], hpk, off, BAD_SIG);
+    push(
+        "R = 0x42 × 32 does not decode".into(),
+        &["NonCanonicalR"],
+        hpk,
+        off,
+        BAD_SIG,
+    );
     // S at and beyond ℓ.
     let s_honest: [u8; 32] = honest.signature()[32..].try_into().expect("32");
     let with_s = |s: [u8; 32]| {
@@ -479,7 +501,13 @@ pub(super) fn ed25519_edges(fields: AttestationFields) -> Vec<Edge> {
         with_s(plus_l(&s_honest, most).expect("fits")),
         BAD_SIG,
     );
-    push("S = 2^256 − 1".into(), &["SNonCanonical"], hpk, with_s([0xff; 32]), BAD_SIG);
+    push(
+        "S = 2^256 − 1".into(),
+        &["SNonCanonical"],
+        hpk,
+        with_s([0xff; 32]),
+        BAD_SIG,
+    );
     let mut l_minus_1 = l;
     l_minus_1[0] -= 1;
     push(
@@ -491,7 +519,13 @@ pub(super) fn ed25519_edges(fields: AttestationFields) -> Vec<Edge> {
     );
     let mut flipped = honest.signature();
     flipped[40] ^= 1;
-    push("one bit of S flipped".into(), &["Equation"], hpk, flipped, BAD_SIG);
+    push(
+        "one bit of S flipped".into(),
+        &["Equation"],
+        hpk,
+        flipped,
+        BAD_SIG,
+    );
     push(
         "signed by another key under the pinned key's id".into(),
         &["Equation"],
@@ -510,14 +544,40 @@ pub(super) fn ed25519_edges(fields: AttestationFields) -> Vec<Edge> {
         );
     }
     let nca: [(&str, &str, &str); 5] = [
-        ("0100000000000000000000000000000000000000000000000000000000000080", "A = identity with the sign bit set (non-canonical and of small order)", "ENCOUNTER_KEY_NONCANONICAL"),
-        ("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "A = (0, −1) with the sign bit set (the A of speccheck cases 10–11)", "ENCOUNTER_KEY_NONCANONICAL"),
-        ("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "A with y = p (the point y = 0 of order 4 if reduced)", "ENCOUNTER_KEY_NONCANONICAL"),
-        ("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "A with y = p + 1 (the identity if reduced)", "ENCOUNTER_KEY_NONCANONICAL"),
-        ("4242424242424242424242424242424242424242424242424242424242424242", "A = 0x42 × 32 does not decode", "ENCOUNTER_KEY_NOT_ON_CURVE"),
+        (
+            "0100000000000000000000000000000000000000000000000000000000000080",
+            "A = identity with the sign bit set (non-canonical and of small order)",
+            "ENCOUNTER_KEY_NONCANONICAL",
+        ),
+        (
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "A = (0, −1) with the sign bit set (the A of speccheck cases 10–11)",
+            "ENCOUNTER_KEY_NONCANONICAL",
+        ),
+        (
+            "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "A with y = p (the point y = 0 of order 4 if reduced)",
+            "ENCOUNTER_KEY_NONCANONICAL",
+        ),
+        (
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "A with y = p + 1 (the identity if reduced)",
+            "ENCOUNTER_KEY_NONCANONICAL",
+        ),
+        (
+            "4242424242424242424242424242424242424242424242424242424242424242",
+            "A = 0x42 × 32 does not decode",
+            "ENCOUNTER_KEY_NOT_ON_CURVE",
+        ),
     ];
     for (bytes, comment, want) in nca {
-        push(comment.into(), &["NonCanonicalA"], unhex(bytes), honest.signature(), Some(want));
+        push(
+            comment.into(),
+            &["NonCanonicalA"],
+            unhex(bytes),
+            honest.signature(),
+            Some(want),
+        );
     }
     let h = CompressedEdwardsY(hpk).decompress().expect("H");
     for i in [1usize, 2, 4] {
@@ -554,8 +614,16 @@ pub(super) fn verify_file() -> Value {
     );
     edge_notes(&mut f);
     f.note("CheckOrder", "EDGE_CASE", "Breaks two checks of spec §7.3 at once: the earlier check's code is expected (key admission, decoding, key id, signature).");
-    f.note("KeyId", "AUTH_BYPASS", "The attestation names another key id than the key's.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "The attestation does not decode (spec §7.2).");
+    f.note(
+        "KeyId",
+        "AUTH_BYPASS",
+        "The attestation names another key id than the key's.",
+    );
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "The attestation does not decode (spec §7.2).",
+    );
     f.group("encounter-attestation-verify", json!({}));
     let push = |f: &mut FileBuilder,
                 key: [u8; 32],
@@ -584,20 +652,58 @@ pub(super) fn verify_file() -> Value {
     }
     let ha: [u8; 32] = unhex(T3_SEED);
     let hpk = ha_public(&ha);
-    let honest = Attestation::issue(&ha, fields).expect("issue").encode().to_vec();
+    let honest = Attestation::issue(&ha, fields)
+        .expect("issue")
+        .encode()
+        .to_vec();
     let other_kid = sign_raw(&ha, key_id(&[0x77; 32]), fields).encode().to_vec();
-    push(&mut f, hpk, other_kid.clone(), "key id of another key (signature by H over that key id)", &["KeyId"], Some("ENCOUNTER_UNKNOWN_KEY_ID"));
+    push(
+        &mut f,
+        hpk,
+        other_kid.clone(),
+        "key id of another key (signature by H over that key id)",
+        &["KeyId"],
+        Some("ENCOUNTER_UNKNOWN_KEY_ID"),
+    );
     let small: [u8; 32] = EIGHT_TORSION[1].compress().to_bytes();
     let mut bad_version = honest.clone();
     bad_version[0] = 2;
-    push(&mut f, small, bad_version.clone(), "small-order key and attestation version 2: admission comes first", &["CheckOrder", "SmallOrderA"], Some("ENCOUNTER_KEY_SMALL_ORDER"));
+    push(
+        &mut f,
+        small,
+        bad_version.clone(),
+        "small-order key and attestation version 2: admission comes first",
+        &["CheckOrder", "SmallOrderA"],
+        Some("ENCOUNTER_KEY_SMALL_ORDER"),
+    );
     let mut bad_version_kid = other_kid.clone();
     bad_version_kid[0] = 2;
-    push(&mut f, hpk, bad_version_kid, "attestation version 2 and another key id: decoding comes first", &["CheckOrder"], Some("ENCOUNTER_ATTESTATION_VERSION"));
+    push(
+        &mut f,
+        hpk,
+        bad_version_kid,
+        "attestation version 2 and another key id: decoding comes first",
+        &["CheckOrder"],
+        Some("ENCOUNTER_ATTESTATION_VERSION"),
+    );
     let mut kid_and_sig = other_kid;
     kid_and_sig[100] ^= 1;
-    push(&mut f, hpk, kid_and_sig, "another key id and a corrupted signature: the key id comes first", &["CheckOrder", "KeyId"], Some("ENCOUNTER_UNKNOWN_KEY_ID"));
-    push(&mut f, hpk, honest[..144].to_vec(), "attestation of 144 bytes", &["Malformed"], Some("ENCOUNTER_ATTESTATION_LENGTH"));
+    push(
+        &mut f,
+        hpk,
+        kid_and_sig,
+        "another key id and a corrupted signature: the key id comes first",
+        &["CheckOrder", "KeyId"],
+        Some("ENCOUNTER_UNKNOWN_KEY_ID"),
+    );
+    push(
+        &mut f,
+        hpk,
+        honest[..144].to_vec(),
+        "attestation of 144 bytes",
+        &["Malformed"],
+        Some("ENCOUNTER_ATTESTATION_LENGTH"),
+    );
     f.finish()
 }
 
@@ -625,7 +731,12 @@ pub(super) fn check_verify(_: &Group, t: &Test) -> Result<Verdict, String> {
 // ---------------------------------------------------------------------------------------------
 // encounter-attestation-issue
 
-fn issue_inputs(seed: &[u8; 32], f: &AttestationFields, bind: &[u8; 32], subject: &[u8; 32]) -> Value {
+fn issue_inputs(
+    seed: &[u8; 32],
+    f: &AttestationFields,
+    bind: &[u8; 32],
+    subject: &[u8; 32],
+) -> Value {
     json!({
         "haSeed": hex(seed),
         "issuedAt": f.issued_at.to_string(),
@@ -646,17 +757,45 @@ pub(super) fn issue_file() -> Value {
         "spec/encounter.md#74-issuing",
         HEADER,
     );
-    f.note("Brief", "BASIC", "The brief's example fields (HA = RFC 8032 TEST 3, subject TEST 1, bind_key 0x11 × 32).");
+    f.note(
+        "Brief",
+        "BASIC",
+        "The brief's example fields (HA = RFC 8032 TEST 3, subject TEST 1, bind_key 0x11 × 32).",
+    );
     f.note("ReportTypes", "BASIC", "Each allocated report type.");
-    f.note("Validity", "EDGE_CASE", "not_after against issued_at: the authority refuses not_after ≤ issued_at.");
-    f.note("Random", "BASIC", "Fields from a fixed-seed ChaCha20 stream.");
+    f.note(
+        "Validity",
+        "EDGE_CASE",
+        "not_after against issued_at: the authority refuses not_after ≤ issued_at.",
+    );
+    f.note(
+        "Random",
+        "BASIC",
+        "Fields from a fixed-seed ChaCha20 stream.",
+    );
     f.group("encounter-attestation-issue", json!({}));
-    let push = |f: &mut FileBuilder, seed: [u8; 32], fields: AttestationFields, bind: [u8; 32], subject: [u8; 32], comment: &str, flags: &[&str]| {
+    let push = |f: &mut FileBuilder,
+                seed: [u8; 32],
+                fields: AttestationFields,
+                bind: [u8; 32],
+                subject: [u8; 32],
+                comment: &str,
+                flags: &[&str]| {
         let mut t = issue_inputs(&seed, &fields, &bind, &subject);
         let commitment = Attestation::commitment_for(&bind, &subject);
-        let outcome = Attestation::issue(&seed, AttestationFields { subject_commitment: commitment, ..fields });
+        let outcome = Attestation::issue(
+            &seed,
+            AttestationFields {
+                subject_commitment: commitment,
+                ..fields
+            },
+        );
         // The intended verdict: only not_after ≤ issued_at is refused.
-        assert_eq!(outcome.is_err(), fields.not_after <= fields.issued_at, "{comment}");
+        assert_eq!(
+            outcome.is_err(),
+            fields.not_after <= fields.issued_at,
+            "{comment}"
+        );
         match outcome {
             Ok(a) => {
                 t["subjectCommitment"] = json!(hex(commitment));
@@ -671,20 +810,98 @@ pub(super) fn issue_file() -> Value {
     let ha: [u8; 32] = unhex(T3_SEED);
     let subject: [u8; 32] = unhex(T1_PK);
     let base = base_fields([0u8; 32]);
-    push(&mut f, ha, base, [0x11; 32], subject, "brief's example fields", &["Brief"]);
+    push(
+        &mut f,
+        ha,
+        base,
+        [0x11; 32],
+        subject,
+        "brief's example fields",
+        &["Brief"],
+    );
     for ty in [ReportType::Likely, ReportType::Revocation] {
-        push(&mut f, ha, AttestationFields { report_type: ty, ..base }, [0x11; 32], subject, &format!("report type {:#04x}", ty.to_byte()), &["ReportTypes"]);
+        push(
+            &mut f,
+            ha,
+            AttestationFields {
+                report_type: ty,
+                ..base
+            },
+            [0x11; 32],
+            subject,
+            &format!("report type {:#04x}", ty.to_byte()),
+            &["ReportTypes"],
+        );
     }
-    push(&mut f, ha, AttestationFields { not_after: base.issued_at + 1, ..base }, [0x11; 32], subject, "not_after = issued_at + 1 (shortest validity)", &["Validity"]);
-    push(&mut f, ha, AttestationFields { not_after: base.issued_at, ..base }, [0x11; 32], subject, "not_after = issued_at", &["Validity"]);
-    push(&mut f, ha, AttestationFields { not_after: base.issued_at - 1, ..base }, [0x11; 32], subject, "not_after before issued_at", &["Validity"]);
-    push(&mut f, ha, AttestationFields { issued_at: u64::MAX - 1, not_after: u64::MAX, ..base }, [0x11; 32], subject, "issued_at = 2^64 − 2, not_after = 2^64 − 1", &["Validity"]);
-    push(&mut f, ha, AttestationFields { issued_at: 0, not_after: 0, ..base }, [0x11; 32], subject, "issued_at = not_after = 0", &["Validity"]);
+    push(
+        &mut f,
+        ha,
+        AttestationFields {
+            not_after: base.issued_at + 1,
+            ..base
+        },
+        [0x11; 32],
+        subject,
+        "not_after = issued_at + 1 (shortest validity)",
+        &["Validity"],
+    );
+    push(
+        &mut f,
+        ha,
+        AttestationFields {
+            not_after: base.issued_at,
+            ..base
+        },
+        [0x11; 32],
+        subject,
+        "not_after = issued_at",
+        &["Validity"],
+    );
+    push(
+        &mut f,
+        ha,
+        AttestationFields {
+            not_after: base.issued_at - 1,
+            ..base
+        },
+        [0x11; 32],
+        subject,
+        "not_after before issued_at",
+        &["Validity"],
+    );
+    push(
+        &mut f,
+        ha,
+        AttestationFields {
+            issued_at: u64::MAX - 1,
+            not_after: u64::MAX,
+            ..base
+        },
+        [0x11; 32],
+        subject,
+        "issued_at = 2^64 − 2, not_after = 2^64 − 1",
+        &["Validity"],
+    );
+    push(
+        &mut f,
+        ha,
+        AttestationFields {
+            issued_at: 0,
+            not_after: 0,
+            ..base
+        },
+        [0x11; 32],
+        subject,
+        "issued_at = not_after = 0",
+        &["Validity"],
+    );
     let mut r = crate::vector::rng("encounter attestation issue");
     for _ in 0..3 {
         let seed = super::random32(&mut r);
         let bind = super::random32(&mut r);
-        let subject = contact_tracing::encounter::IdentityKey::from_seed(super::random32(&mut r)).expect("seed").public_key();
+        let subject = contact_tracing::encounter::IdentityKey::from_seed(super::random32(&mut r))
+            .expect("seed")
+            .public_key();
         let mut nonce = [0u8; 16];
         rand_core::RngCore::fill_bytes(&mut r, &mut nonce);
         let issued = 1_700_000_000 + u64::from(rand_core::RngCore::next_u32(&mut r));
@@ -697,7 +914,15 @@ pub(super) fn issue_file() -> Value {
             cert_nonce: nonce,
             subject_commitment: [0u8; 32],
         };
-        push(&mut f, seed, fields, bind, subject, "random authority and fields", &["Random"]);
+        push(
+            &mut f,
+            seed,
+            fields,
+            bind,
+            subject,
+            "random authority and fields",
+            &["Random"],
+        );
     }
     f.finish()
 }
@@ -716,7 +941,8 @@ pub(super) fn check_issue(_: &Group, t: &Test) -> Result<Verdict, String> {
         issued_at: u64_str_field(t, "issuedAt")?,
         not_after: u64_str_field(t, "notAfter")?,
         window_start_day: u32_field(t, "windowStartDay")?,
-        disease_code: u16::try_from(u32_field(t, "diseaseCode")?).map_err(|_| "`diseaseCode` is not a u16")?,
+        disease_code: u16::try_from(u32_field(t, "diseaseCode")?)
+            .map_err(|_| "`diseaseCode` is not a u16")?,
         report_type: report_type(t, "reportType")?,
         cert_nonce: hex_array(t, "certNonce")?,
         subject_commitment: commitment,

@@ -13,8 +13,8 @@ use serde_json::{json, Map, Value};
 use sha2::Digest;
 
 use super::{
-    code, enc_err, leak, random32, unhex, ARTI_EXPANDED, ARTI_IDENTITY, HEADER, SODIUM_SEED,
-    T1_PK, T1_SEED, T2_PK, T2_SEED, T3_PK, T3_SEED,
+    code, enc_err, leak, random32, unhex, ARTI_EXPANDED, ARTI_IDENTITY, HEADER, SODIUM_SEED, T1_PK,
+    T1_SEED, T2_PK, T2_SEED, T3_PK, T3_SEED,
 };
 use crate::vector::{
     expect_hex, expect_value, field, hex, hex_array, hex_field, rng, u32_field, u64_str_field,
@@ -285,13 +285,41 @@ pub(super) fn address_file() -> Value {
     mixed_version.replace_range(2..4, "NJ");
     let identity_bad_cks = raw_address(&identity, 3, Some([0, 0]));
     let pairs: Vec<(String, &str, &str)> = vec![
-        ("a.b".into(), "steps 1+2: no .onion suffix and a dot (subdomain) in the name", "ENCOUNTER_ADDR_NO_SUFFIX"),
-        ("x.blah.onion".into(), "steps 2+3: a subdomain and a label that is not 56 characters", "ENCOUNTER_ADDR_SUBDOMAIN"),
-        ("bl?h.onion".into(), "steps 3+4: 4 characters, one outside the alphabet", "ENCOUNTER_ADDR_LENGTH"),
-        (format!("{mixed_bad_char}.onion"), "steps 4+5: mixed case and the digit 1", "ENCOUNTER_ADDR_ALPHABET"),
-        (format!("{mixed_version}.onion"), "steps 5+6: mixed case and version 4", "ENCOUNTER_ADDR_MIXED_CASE"),
-        (raw_address(&unhex(T1_PK), 4, Some([0, 0])), "steps 6+7: version 4 and a checksum wrong for every version", "ENCOUNTER_ADDR_VERSION"),
-        (identity_bad_cks, "steps 7+8: wrong checksum and a small-order key", "ENCOUNTER_ADDR_CHECKSUM"),
+        (
+            "a.b".into(),
+            "steps 1+2: no .onion suffix and a dot (subdomain) in the name",
+            "ENCOUNTER_ADDR_NO_SUFFIX",
+        ),
+        (
+            "x.blah.onion".into(),
+            "steps 2+3: a subdomain and a label that is not 56 characters",
+            "ENCOUNTER_ADDR_SUBDOMAIN",
+        ),
+        (
+            "bl?h.onion".into(),
+            "steps 3+4: 4 characters, one outside the alphabet",
+            "ENCOUNTER_ADDR_LENGTH",
+        ),
+        (
+            format!("{mixed_bad_char}.onion"),
+            "steps 4+5: mixed case and the digit 1",
+            "ENCOUNTER_ADDR_ALPHABET",
+        ),
+        (
+            format!("{mixed_version}.onion"),
+            "steps 5+6: mixed case and version 4",
+            "ENCOUNTER_ADDR_MIXED_CASE",
+        ),
+        (
+            raw_address(&unhex(T1_PK), 4, Some([0, 0])),
+            "steps 6+7: version 4 and a checksum wrong for every version",
+            "ENCOUNTER_ADDR_VERSION",
+        ),
+        (
+            identity_bad_cks,
+            "steps 7+8: wrong checksum and a small-order key",
+            "ENCOUNTER_ADDR_CHECKSUM",
+        ),
     ];
     for (text, comment, want) in pairs {
         let (fields, err) = address_outcome(&text);
@@ -542,14 +570,46 @@ pub(super) fn peer_key_file() -> Value {
         .compress()
         .to_bytes();
     let files: Vec<(Vec<u8>, &str, &[&str])> = vec![
-        (file(&pub_header, &t1), "RFC 8032 TEST 1 key in a public key file", &["TorPublicFile"]),
-        (file(&pub_header, &unhex::<32>(ARTI_IDENTITY)), "arti identity key in a public key file", &["TorPublicFile"]),
-        (file(&pub_header, &t1[..31]), "public key file of 63 bytes", &["TorPublicFile"]),
-        ([file(&pub_header, &t1), vec![0]].concat(), "public key file of 65 bytes", &["TorPublicFile"]),
-        (file(&sec_header, &t1), "public key file with the secret-key header", &["TorPublicFile"]),
-        (file(&sec_header, &t1[..31]), "63 bytes and the secret-key header: the length is checked first", &["TorPublicFile", "CheckOrder"]),
-        (file(&pub_header, &t1_torsion), "valid header, key with a torsion component", &["TorPublicFile"]),
-        (file(&pub_header, &identity_signed_bytes()), "valid header, non-canonical small-order key: the key checks run after the file checks", &["TorPublicFile", "CheckOrder"]),
+        (
+            file(&pub_header, &t1),
+            "RFC 8032 TEST 1 key in a public key file",
+            &["TorPublicFile"],
+        ),
+        (
+            file(&pub_header, &unhex::<32>(ARTI_IDENTITY)),
+            "arti identity key in a public key file",
+            &["TorPublicFile"],
+        ),
+        (
+            file(&pub_header, &t1[..31]),
+            "public key file of 63 bytes",
+            &["TorPublicFile"],
+        ),
+        (
+            [file(&pub_header, &t1), vec![0]].concat(),
+            "public key file of 65 bytes",
+            &["TorPublicFile"],
+        ),
+        (
+            file(&sec_header, &t1),
+            "public key file with the secret-key header",
+            &["TorPublicFile"],
+        ),
+        (
+            file(&sec_header, &t1[..31]),
+            "63 bytes and the secret-key header: the length is checked first",
+            &["TorPublicFile", "CheckOrder"],
+        ),
+        (
+            file(&pub_header, &t1_torsion),
+            "valid header, key with a torsion component",
+            &["TorPublicFile"],
+        ),
+        (
+            file(&pub_header, &identity_signed_bytes()),
+            "valid header, non-canonical small-order key: the key checks run after the file checks",
+            &["TorPublicFile", "CheckOrder"],
+        ),
     ];
     for (bytes, comment, flags) in files {
         match peer_from_public_file(&bytes) {
@@ -1742,19 +1802,123 @@ pub(super) fn rotation_file() -> Value {
         "Parameters out of range and an epoch that is not live: the parameter check comes first.",
     );
     let cases: &[(u64, u32, u64, u64, &str, &[&str], Option<&str>)] = &[
-        (3_600, 14, now, now / 3_600, "period exactly one hour (lowest allowed)", &["Params"], None),
-        (604_800, 14, now, now / 604_800, "period exactly one week (highest allowed)", &["Params"], None),
-        (86_400, 1, now, 20_000, "one live epoch: the current one", &["Params", "Boundary"], None),
-        (86_400, 1, now, 19_999, "one live epoch: the previous one is not live", &["Params", "Boundary"], Some("ENCOUNTER_EPOCH_NOT_LIVE")),
-        (86_400, 64, now, 19_937, "64 live epochs (most allowed): the oldest live one", &["Params", "Boundary"], None),
-        (86_400, 64, now, 19_936, "64 live epochs: the first no longer live", &["Params", "Boundary"], Some("ENCOUNTER_EPOCH_NOT_LIVE")),
-        (86_400, 14, 13 * 86_400 + 5, 0, "day 13: epoch 0 is still live (13 < 14)", &["Boundary"], None),
-        (86_400, 14, 14 * 86_400, 0, "day 14: epoch 0 is no longer live", &["Boundary"], Some("ENCOUNTER_EPOCH_NOT_LIVE")),
-        (86_400, 14, 5 * 86_400, 0, "day 5: the live range saturates at epoch 0", &["Boundary"], None),
-        (86_400, 14, now - 1, 20_000, "one second before epoch 20000 starts", &["Boundary"], Some("ENCOUNTER_EPOCH_NOT_LIVE")),
-        (86_400, 14, now - 1, 19_999, "last second of epoch 19999", &["Boundary"], None),
-        (3_599, 14, now, 30_000, "period below one hour and an epoch far in the future", &["Params", "CheckOrder"], Some("ENCOUNTER_ROTATION_PARAMS")),
-        (86_400, 65, now, 0, "65 live epochs and epoch 0, which would not be live", &["Params", "CheckOrder"], Some("ENCOUNTER_ROTATION_PARAMS")),
+        (
+            3_600,
+            14,
+            now,
+            now / 3_600,
+            "period exactly one hour (lowest allowed)",
+            &["Params"],
+            None,
+        ),
+        (
+            604_800,
+            14,
+            now,
+            now / 604_800,
+            "period exactly one week (highest allowed)",
+            &["Params"],
+            None,
+        ),
+        (
+            86_400,
+            1,
+            now,
+            20_000,
+            "one live epoch: the current one",
+            &["Params", "Boundary"],
+            None,
+        ),
+        (
+            86_400,
+            1,
+            now,
+            19_999,
+            "one live epoch: the previous one is not live",
+            &["Params", "Boundary"],
+            Some("ENCOUNTER_EPOCH_NOT_LIVE"),
+        ),
+        (
+            86_400,
+            64,
+            now,
+            19_937,
+            "64 live epochs (most allowed): the oldest live one",
+            &["Params", "Boundary"],
+            None,
+        ),
+        (
+            86_400,
+            64,
+            now,
+            19_936,
+            "64 live epochs: the first no longer live",
+            &["Params", "Boundary"],
+            Some("ENCOUNTER_EPOCH_NOT_LIVE"),
+        ),
+        (
+            86_400,
+            14,
+            13 * 86_400 + 5,
+            0,
+            "day 13: epoch 0 is still live (13 < 14)",
+            &["Boundary"],
+            None,
+        ),
+        (
+            86_400,
+            14,
+            14 * 86_400,
+            0,
+            "day 14: epoch 0 is no longer live",
+            &["Boundary"],
+            Some("ENCOUNTER_EPOCH_NOT_LIVE"),
+        ),
+        (
+            86_400,
+            14,
+            5 * 86_400,
+            0,
+            "day 5: the live range saturates at epoch 0",
+            &["Boundary"],
+            None,
+        ),
+        (
+            86_400,
+            14,
+            now - 1,
+            20_000,
+            "one second before epoch 20000 starts",
+            &["Boundary"],
+            Some("ENCOUNTER_EPOCH_NOT_LIVE"),
+        ),
+        (
+            86_400,
+            14,
+            now - 1,
+            19_999,
+            "last second of epoch 19999",
+            &["Boundary"],
+            None,
+        ),
+        (
+            3_599,
+            14,
+            now,
+            30_000,
+            "period below one hour and an epoch far in the future",
+            &["Params", "CheckOrder"],
+            Some("ENCOUNTER_ROTATION_PARAMS"),
+        ),
+        (
+            86_400,
+            65,
+            now,
+            0,
+            "65 live epochs and epoch 0, which would not be live",
+            &["Params", "CheckOrder"],
+            Some("ENCOUNTER_ROTATION_PARAMS"),
+        ),
     ];
     for (period, live, t, e, comment, flags, want) in cases {
         push(&mut f, *period, *live, *t, *e, comment, flags, *want);

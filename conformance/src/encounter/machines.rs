@@ -159,7 +159,11 @@ pub(super) fn load_file() -> Value {
         &["Params"],
     );
     // Appended: every row of §10 and both sides of every bound.
-    f.note("Row", "EDGE_CASE", "One row of the transition table of spec §10, or one side of one of its bounds.");
+    f.note(
+        "Row",
+        "EDGE_CASE",
+        "One row of the transition table of spec §10, or one side of one of its bounds.",
+    );
     let rows: Vec<(LoadParams, u64, Vec<(u64, Option<u32>)>, &str)> = vec![
         (p, 0, vec![(1, m(3)), (10, m(1)), (19, m(2)), (19, m(1))], "window bound: now = window_start + window starts a new window; now = window_start + window − 1 is still the old one"),
         (p, 0, vec![(1, m(1)), (2, m(2)), (3, m(1))], "used + w = budget is accepted; one more is a take-down"),
@@ -180,7 +184,12 @@ pub(super) fn load_file() -> Value {
         push(&mut f, params, start, &inputs, comment, &["Row"]);
     }
     // Cooldown growth until it saturates: base 1, no cap, 66 take-downs in a row.
-    let g = LoadParams { window: 1, budget: 1, base_cooldown: 1, max_cooldown: u64::MAX };
+    let g = LoadParams {
+        window: 1,
+        budget: 1,
+        base_cooldown: 1,
+        max_cooldown: u64::MAX,
+    };
     let mut gov = LoadGovernor::new(g, 1).expect("params");
     let mut t = 1u64;
     let mut inputs = Vec::new();
@@ -194,8 +203,21 @@ pub(super) fn load_file() -> Value {
     }
     push(&mut f, g, 1, &inputs, "cooldown 2^strikes from 1 s with no cap: it grows to 2^63 s, then saturates at 2^64 − 1 (no overflow, no panic)", &["Backoff"]);
     for (params, comment) in [
-        (LoadParams { base_cooldown: 0, ..p }, "base cooldown 0"),
-        (LoadParams { base_cooldown: 0, max_cooldown: 0, ..p }, "both cooldowns 0"),
+        (
+            LoadParams {
+                base_cooldown: 0,
+                ..p
+            },
+            "base cooldown 0",
+        ),
+        (
+            LoadParams {
+                base_cooldown: 0,
+                max_cooldown: 0,
+                ..p
+            },
+            "both cooldowns 0",
+        ),
     ] {
         push(&mut f, params, 0, &[], comment, &["Params"]);
     }
@@ -238,7 +260,6 @@ pub(super) fn check_load(_: &Group, t: &Test) -> Result<Verdict, String> {
     Ok(Verdict::Valid)
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // encounter-contact-store
 
@@ -255,15 +276,22 @@ enum Op {
 
 fn op_json(op: &Op) -> Map<String, Value> {
     let v = match op {
-        Op::Record(i, d) => json!({"op": "record", "pairSecret": hex(*secret(*i).to_bytes()), "day": d}),
-        Op::Met(i, lo, hi) => json!({"op": "met", "pairSecret": hex(*secret(*i).to_bytes()), "lo": lo, "hi": hi}),
+        Op::Record(i, d) => {
+            json!({"op": "record", "pairSecret": hex(*secret(*i).to_bytes()), "day": d})
+        }
+        Op::Met(i, lo, hi) => {
+            json!({"op": "met", "pairSecret": hex(*secret(*i).to_bytes()), "lo": lo, "hi": hi})
+        }
         Op::Expire(d) => json!({"op": "expire", "today": d}),
     };
     v.as_object().cloned().unwrap_or_default()
 }
 
 /// Applies one step; its outputs, or the refusal.
-fn apply(book: &mut ContactBook, step: &Map<String, Value>) -> Result<Result<Map<String, Value>, EncounterError>, String> {
+fn apply(
+    book: &mut ContactBook,
+    step: &Map<String, Value>,
+) -> Result<Result<Map<String, Value>, EncounterError>, String> {
     let mut out = Map::new();
     match field(step, "op")?.as_str() {
         Some("record") => {
@@ -271,10 +299,13 @@ fn apply(book: &mut ContactBook, step: &Map<String, Value>) -> Result<Result<Map
             let id = s.pair_id();
             match book.record(s, u32_field(step, "day")?) {
                 Ok(r) => {
-                    out.insert("expect".into(), json!(match r {
-                        Recorded::New => "new",
-                        Recorded::Updated => "updated",
-                    }));
+                    out.insert(
+                        "expect".into(),
+                        json!(match r {
+                            Recorded::New => "new",
+                            Recorded::Updated => "updated",
+                        }),
+                    );
                     let rec = book.get(&id).ok_or("recorded contact not found")?;
                     out.insert("lastDay".into(), json!(rec.last_day()));
                     out.insert("days".into(), json!(rec.days()));
@@ -292,7 +323,10 @@ fn apply(book: &mut ContactBook, step: &Map<String, Value>) -> Result<Result<Map
             out.insert("met".into(), json!(met));
         }
         Some("expire") => {
-            out.insert("removed".into(), json!(book.expire(u32_field(step, "today")?)));
+            out.insert(
+                "removed".into(),
+                json!(book.expire(u32_field(step, "today")?)),
+            );
             out.insert("len".into(), json!(book.len()));
         }
         other => return Err(format!("unknown op {other:?}")),
@@ -312,14 +346,35 @@ pub(super) fn contact_store_file() -> Value {
         HEADER,
     );
     f.note("Bitmap", "EDGE_CASE", "The encounter-day bitmap of one record (spec §9.1): shifts, late days, the 32-day horizon on both sides.");
-    f.note("Met", "EDGE_CASE", "Whether a record has an encounter day in [lo, hi], on both sides of each bound.");
+    f.note(
+        "Met",
+        "EDGE_CASE",
+        "Whether a record has an encounter day in [lo, hi], on both sides of each bound.",
+    );
     f.note("Quota", "FUNCTIONALITY", "The day's quota of recorded pairs (spec §9.4): new pairs and known pairs met on a later day count, known pairs met again on their last day (or earlier) are free; the counter follows the latest day.");
     f.note("Capacity", "FUNCTIONALITY", "The store's capacity (spec §9.4): full, expired records making room, the retention bound on both sides.");
-    f.note("Refused", "FUNCTIONALITY", "A refused record changes nothing (a later step shows it).");
-    f.note("CheckOrder", "EDGE_CASE", "The quota and the capacity both reached: the quota's code is expected.");
-    f.note("Limits", "MODIFIED_PARAMETER", "Limits out of range, or at the edge of their range.");
+    f.note(
+        "Refused",
+        "FUNCTIONALITY",
+        "A refused record changes nothing (a later step shows it).",
+    );
+    f.note(
+        "CheckOrder",
+        "EDGE_CASE",
+        "The quota and the capacity both reached: the quota's code is expected.",
+    );
+    f.note(
+        "Limits",
+        "MODIFIED_PARAMETER",
+        "Limits out of range, or at the edge of their range.",
+    );
     f.group("encounter-contact-store", json!({}));
-    let push = |f: &mut FileBuilder, limits: ContactLimits, ops: Vec<Op>, comment: &str, flags: &[&str], want: Option<&str>| {
+    let push = |f: &mut FileBuilder,
+                limits: ContactLimits,
+                ops: Vec<Op>,
+                comment: &str,
+                flags: &[&str],
+                want: Option<&str>| {
         let mut t = Map::new();
         t.insert("limits".into(), limits_json(&limits));
         let mut steps = Vec::new();
@@ -348,43 +403,272 @@ pub(super) fn contact_store_file() -> Value {
             Some(c) => f.invalid(comment, flags, c, Value::Object(t)),
         };
     };
-    let l = ContactLimits { capacity: 8, per_day: 4, retention_days: 32 };
+    let l = ContactLimits {
+        capacity: 8,
+        per_day: 4,
+        retention_days: 32,
+    };
     use Op::{Expire, Met, Record};
-    push(&mut f, l, vec![Record(1, 100)], "first encounter", &["Bitmap"], None);
-    push(&mut f, l, vec![Record(1, 100), Record(1, 100), Record(1, 103), Record(1, 101)], "the same day again; three days later (shift); a day in between (late)", &["Bitmap"], None);
-    push(&mut f, l, vec![Record(1, 100), Record(1, 69), Record(1, 68)], "a late day 31 days back sets bit 31; 32 days back is beyond the horizon and ignored", &["Bitmap"], None);
-    push(&mut f, l, vec![Record(1, 100), Record(1, 131)], "a shift of 31 days keeps the old day as bit 31", &["Bitmap"], None);
-    push(&mut f, l, vec![Record(1, 100), Record(1, 132)], "a shift of 32 days drops every old day", &["Bitmap"], None);
-    push(&mut f, l, vec![Record(1, 100), Record(1, 100 + 40), Record(1, 0)], "a shift beyond 32 days, then day 0 far in the past", &["Bitmap"], None);
-    push(&mut f, l, vec![Record(1, 5), Record(1, 3), Met(1, 4, 4), Met(1, 3, 3), Met(1, 5, 9), Met(1, 6, 9), Met(1, 0, 2), Met(1, 0, 3), Met(1, 4, 2), Met(2, 0, u32::MAX)], "met: both sides of lo and hi; lo > hi; an unknown pair", &["Met"], None);
-    push(&mut f, l, vec![Record(1, u32::MAX), Record(1, u32::MAX - 31), Met(1, u32::MAX - 31, u32::MAX - 31), Met(1, 0, u32::MAX - 32)], "days at the top of the range", &["Met", "Bitmap"], None);
-    let q = ContactLimits { capacity: 8, per_day: 2, retention_days: 32 };
+    push(
+        &mut f,
+        l,
+        vec![Record(1, 100)],
+        "first encounter",
+        &["Bitmap"],
+        None,
+    );
+    push(
+        &mut f,
+        l,
+        vec![
+            Record(1, 100),
+            Record(1, 100),
+            Record(1, 103),
+            Record(1, 101),
+        ],
+        "the same day again; three days later (shift); a day in between (late)",
+        &["Bitmap"],
+        None,
+    );
+    push(
+        &mut f,
+        l,
+        vec![Record(1, 100), Record(1, 69), Record(1, 68)],
+        "a late day 31 days back sets bit 31; 32 days back is beyond the horizon and ignored",
+        &["Bitmap"],
+        None,
+    );
+    push(
+        &mut f,
+        l,
+        vec![Record(1, 100), Record(1, 131)],
+        "a shift of 31 days keeps the old day as bit 31",
+        &["Bitmap"],
+        None,
+    );
+    push(
+        &mut f,
+        l,
+        vec![Record(1, 100), Record(1, 132)],
+        "a shift of 32 days drops every old day",
+        &["Bitmap"],
+        None,
+    );
+    push(
+        &mut f,
+        l,
+        vec![Record(1, 100), Record(1, 100 + 40), Record(1, 0)],
+        "a shift beyond 32 days, then day 0 far in the past",
+        &["Bitmap"],
+        None,
+    );
+    push(
+        &mut f,
+        l,
+        vec![
+            Record(1, 5),
+            Record(1, 3),
+            Met(1, 4, 4),
+            Met(1, 3, 3),
+            Met(1, 5, 9),
+            Met(1, 6, 9),
+            Met(1, 0, 2),
+            Met(1, 0, 3),
+            Met(1, 4, 2),
+            Met(2, 0, u32::MAX),
+        ],
+        "met: both sides of lo and hi; lo > hi; an unknown pair",
+        &["Met"],
+        None,
+    );
+    push(
+        &mut f,
+        l,
+        vec![
+            Record(1, u32::MAX),
+            Record(1, u32::MAX - 31),
+            Met(1, u32::MAX - 31, u32::MAX - 31),
+            Met(1, 0, u32::MAX - 32),
+        ],
+        "days at the top of the range",
+        &["Met", "Bitmap"],
+        None,
+    );
+    let q = ContactLimits {
+        capacity: 8,
+        per_day: 2,
+        retention_days: 32,
+    };
     push(&mut f, q, vec![Record(1, 100), Record(2, 100), Record(3, 100), Record(1, 100), Record(3, 101), Met(3, 100, 101)], "quota of 2 pairs a day: the third new pair is refused, a known pair met again that day is free, the next day the third is new", &["Quota", "Refused"], None);
-    push(&mut f, q, vec![Record(1, 100), Record(2, 100), Record(3, 100)], "the quota reached on the last step", &["Quota"], Some("ENCOUNTER_CONTACT_QUOTA"));
+    push(
+        &mut f,
+        q,
+        vec![Record(1, 100), Record(2, 100), Record(3, 100)],
+        "the quota reached on the last step",
+        &["Quota"],
+        Some("ENCOUNTER_CONTACT_QUOTA"),
+    );
     push(&mut f, q, vec![Record(1, 100), Record(2, 101), Record(3, 100), Record(4, 100)], "the counter follows the latest day (101): a new pair recorded late, for day 100, counts toward it", &["Quota"], Some("ENCOUNTER_CONTACT_QUOTA"));
     push(&mut f, q, vec![Record(1, 100), Record(2, 100), Record(3, 101), Record(4, 101), Record(1, 101), Record(1, 100), Record(1, 99), Met(1, 101, 101), Met(1, 99, 99)], "a known pair met on a later day counts toward that day and is refused when it is used up; met on its last day or earlier it is free", &["Quota", "Refused"], None);
-    push(&mut f, q, vec![Record(1, 100), Record(2, 101), Record(1, 101), Record(3, 101)], "a known pair's step to a later day uses that day's quota", &["Quota"], Some("ENCOUNTER_CONTACT_QUOTA"));
-    let c = ContactLimits { capacity: 2, per_day: 5, retention_days: 10 };
-    push(&mut f, c, vec![Record(1, 100), Record(2, 101), Record(3, 101)], "capacity 2 reached", &["Capacity"], Some("ENCOUNTER_CONTACT_STORE_FULL"));
-    push(&mut f, c, vec![Record(1, 100), Record(2, 101), Record(3, 101), Met(3, 0, u32::MAX), Record(2, 102)], "a record refused as full is not stored; a known pair is still updated", &["Capacity", "Refused"], None);
-    push(&mut f, c, vec![Record(1, 100), Record(2, 101), Record(3, 110), Met(1, 0, u32::MAX), Met(2, 0, u32::MAX)], "full: the record last met 10 days ago (retention 10) expires to make room", &["Capacity"], None);
-    push(&mut f, c, vec![Record(1, 100), Record(2, 100), Record(3, 109)], "full: records last met 9 days ago are kept", &["Capacity"], Some("ENCOUNTER_CONTACT_STORE_FULL"));
+    push(
+        &mut f,
+        q,
+        vec![
+            Record(1, 100),
+            Record(2, 101),
+            Record(1, 101),
+            Record(3, 101),
+        ],
+        "a known pair's step to a later day uses that day's quota",
+        &["Quota"],
+        Some("ENCOUNTER_CONTACT_QUOTA"),
+    );
+    let c = ContactLimits {
+        capacity: 2,
+        per_day: 5,
+        retention_days: 10,
+    };
+    push(
+        &mut f,
+        c,
+        vec![Record(1, 100), Record(2, 101), Record(3, 101)],
+        "capacity 2 reached",
+        &["Capacity"],
+        Some("ENCOUNTER_CONTACT_STORE_FULL"),
+    );
+    push(
+        &mut f,
+        c,
+        vec![
+            Record(1, 100),
+            Record(2, 101),
+            Record(3, 101),
+            Met(3, 0, u32::MAX),
+            Record(2, 102),
+        ],
+        "a record refused as full is not stored; a known pair is still updated",
+        &["Capacity", "Refused"],
+        None,
+    );
+    push(
+        &mut f,
+        c,
+        vec![
+            Record(1, 100),
+            Record(2, 101),
+            Record(3, 110),
+            Met(1, 0, u32::MAX),
+            Met(2, 0, u32::MAX),
+        ],
+        "full: the record last met 10 days ago (retention 10) expires to make room",
+        &["Capacity"],
+        None,
+    );
+    push(
+        &mut f,
+        c,
+        vec![Record(1, 100), Record(2, 100), Record(3, 109)],
+        "full: records last met 9 days ago are kept",
+        &["Capacity"],
+        Some("ENCOUNTER_CONTACT_STORE_FULL"),
+    );
     push(&mut f, c, vec![Record(1, 100), Record(1, 105), Record(2, 100), Expire(114), Expire(115), Met(1, 0, u32::MAX)], "expiry counts from the last encounter: updated on day 105, kept on day 114, expired on day 115", &["Capacity"], None);
-    push(&mut f, c, vec![Record(1, 100), Expire(50), Expire(109), Expire(110), Expire(110)], "expire: time going backwards removes nothing; the bound on both sides", &["Capacity"], None);
-    let qc = ContactLimits { capacity: 2, per_day: 2, retention_days: 32 };
-    push(&mut f, qc, vec![Record(1, 100), Record(2, 100), Record(3, 100)], "quota and capacity both reached", &["CheckOrder"], Some("ENCOUNTER_CONTACT_QUOTA"));
-    let one = ContactLimits { capacity: 1, per_day: 1, retention_days: 1 };
-    push(&mut f, one, vec![Record(1, 100), Record(1, 100), Record(2, 101), Met(1, 0, u32::MAX)], "the smallest limits: retention 1 expires yesterday's record", &["Limits", "Capacity"], None);
-    push(&mut f, ContactLimits::DEFAULT, vec![Record(1, 100)], "the default limits", &["Limits"], None);
+    push(
+        &mut f,
+        c,
+        vec![
+            Record(1, 100),
+            Expire(50),
+            Expire(109),
+            Expire(110),
+            Expire(110),
+        ],
+        "expire: time going backwards removes nothing; the bound on both sides",
+        &["Capacity"],
+        None,
+    );
+    let qc = ContactLimits {
+        capacity: 2,
+        per_day: 2,
+        retention_days: 32,
+    };
+    push(
+        &mut f,
+        qc,
+        vec![Record(1, 100), Record(2, 100), Record(3, 100)],
+        "quota and capacity both reached",
+        &["CheckOrder"],
+        Some("ENCOUNTER_CONTACT_QUOTA"),
+    );
+    let one = ContactLimits {
+        capacity: 1,
+        per_day: 1,
+        retention_days: 1,
+    };
+    push(
+        &mut f,
+        one,
+        vec![
+            Record(1, 100),
+            Record(1, 100),
+            Record(2, 101),
+            Met(1, 0, u32::MAX),
+        ],
+        "the smallest limits: retention 1 expires yesterday's record",
+        &["Limits", "Capacity"],
+        None,
+    );
+    push(
+        &mut f,
+        ContactLimits::DEFAULT,
+        vec![Record(1, 100)],
+        "the default limits",
+        &["Limits"],
+        None,
+    );
     for (bad, comment) in [
         (ContactLimits { capacity: 0, ..l }, "capacity 0"),
         (ContactLimits { per_day: 0, ..l }, "quota 0"),
-        (ContactLimits { retention_days: 0, ..l }, "retention 0 days"),
-        (ContactLimits { retention_days: 33, ..l }, "retention 33 days (beyond the 32-day bitmap)"),
+        (
+            ContactLimits {
+                retention_days: 0,
+                ..l
+            },
+            "retention 0 days",
+        ),
+        (
+            ContactLimits {
+                retention_days: 33,
+                ..l
+            },
+            "retention 33 days (beyond the 32-day bitmap)",
+        ),
     ] {
-        push(&mut f, bad, vec![], comment, &["Limits"], Some("ENCOUNTER_CONTACT_LIMITS"));
+        push(
+            &mut f,
+            bad,
+            vec![],
+            comment,
+            &["Limits"],
+            Some("ENCOUNTER_CONTACT_LIMITS"),
+        );
     }
-    push(&mut f, ContactLimits { retention_days: 32, ..one }, vec![Record(1, 100), Record(2, 131), Record(2, 132), Met(2, 0, u32::MAX)], "retention 32 days, the most allowed: kept 31 days, expired after 32", &["Limits", "Capacity"], None);
+    push(
+        &mut f,
+        ContactLimits {
+            retention_days: 32,
+            ..one
+        },
+        vec![
+            Record(1, 100),
+            Record(2, 131),
+            Record(2, 132),
+            Met(2, 0, u32::MAX),
+        ],
+        "retention 32 days, the most allowed: kept 31 days, expired after 32",
+        &["Limits", "Capacity"],
+        None,
+    );
     f.finish()
 }
 

@@ -107,7 +107,10 @@ pub(crate) fn enc_err(e: EncounterError) -> Verdict {
 
 fn generate() -> Vec<(String, Value)> {
     let files = vec![
-        ("encounter/address_test.json".to_string(), keys::address_file()),
+        (
+            "encounter/address_test.json".to_string(),
+            keys::address_file(),
+        ),
         ("encounter/peer_key_test.json".into(), keys::peer_key_file()),
         (
             "encounter/key_conversion_test.json".into(),
@@ -248,7 +251,6 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
     }
     out
 }
-
 
 /// The `&'static` code of the error named `s` (a code the generator computed or a test states).
 pub(crate) fn leak(s: &str) -> &'static str {

@@ -7,11 +7,11 @@ use contact_tracing::encounter::{
 };
 use contact_tracing::error::ErrorCode;
 use contact_tracing::labels::encounter::REPORT_MAC;
-use serde_json::{json, Map, Value};
 use curve25519_dalek::scalar::Scalar;
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::authority::{base_fields, edge_notes, ed25519_edges, ha_public, sign_raw};
+use super::authority::{base_fields, ed25519_edges, edge_notes, ha_public, sign_raw};
 use super::{code, enc_err, leak, random32, unhex, HEADER, T1_SEED, T2_SEED, T3_SEED};
 use crate::vector::{
     expect_hex, expect_outputs, field, hex, hex_array, hex_field, u32_field, u64_str_field,
@@ -76,12 +76,30 @@ pub(super) fn create_file() -> Value {
         HEADER,
     );
     f.note("Brief", "BASIC", "The brief's example: reporter A = RFC 8032 TEST 1, contact B = TEST 2, HA = TEST 3, bind_key 0x11 × 32.");
-    f.note("Random", "BASIC", "Identities and bind key from a fixed-seed ChaCha20 stream.");
+    f.note(
+        "Random",
+        "BASIC",
+        "Identities and bind key from a fixed-seed ChaCha20 stream.",
+    );
     f.note("WrongAttestation", "FUNCTIONALITY", "The attestation's subject commitment does not open to the record's own key under bind_key (another identity's attestation, or the wrong bind_key): refused, since the receiver would drop the report silently.");
-    f.note("Malformed", "MODIFIED_PARAMETER", "The attestation does not decode (spec §7.2).");
-    f.note("CheckOrder", "EDGE_CASE", "The attestation does not decode and would not open either: decoding comes first.");
+    f.note(
+        "Malformed",
+        "MODIFIED_PARAMETER",
+        "The attestation does not decode (spec §7.2).",
+    );
+    f.note(
+        "CheckOrder",
+        "EDGE_CASE",
+        "The attestation does not decode and would not open either: decoding comes first.",
+    );
     f.group("encounter-report-create", json!({}));
-    let push = |f: &mut FileBuilder, rec: &ContactRecord, att: Vec<u8>, bind: [u8; 32], comment: &str, flags: &[&str], want: Option<&str>| {
+    let push = |f: &mut FileBuilder,
+                rec: &ContactRecord,
+                att: Vec<u8>,
+                bind: [u8; 32],
+                comment: &str,
+                flags: &[&str],
+                want: Option<&str>| {
         let mut t = record_json(rec);
         t.insert("attestation".into(), json!(hex(&att)));
         t.insert("bindKey".into(), json!(hex(bind)));
@@ -108,28 +126,112 @@ pub(super) fn create_file() -> Value {
     let rec_b = ContactRecord::new(b.encounter(&a.peer_key()).expect("ba"), 19_995);
     let rec_c = ContactRecord::new(c.encounter(&b.peer_key()).expect("cb"), 19_995);
     let bind = [0x11u8; 32];
-    let att_a = Attestation::issue(&ha, base_fields(Attestation::commitment_for(&bind, &a.public_key()))).expect("att");
-    let att_b = Attestation::issue(&ha, base_fields(Attestation::commitment_for(&bind, &b.public_key()))).expect("att");
+    let att_a = Attestation::issue(
+        &ha,
+        base_fields(Attestation::commitment_for(&bind, &a.public_key())),
+    )
+    .expect("att");
+    let att_b = Attestation::issue(
+        &ha,
+        base_fields(Attestation::commitment_for(&bind, &b.public_key())),
+    )
+    .expect("att");
     let bytes_a = att_a.encode().to_vec();
-    push(&mut f, &rec_a, bytes_a.clone(), bind, "A reports to B", &["Brief"], None);
-    push(&mut f, &rec_b, att_b.encode().to_vec(), bind, "B reports to A with its own attestation", &["Brief"], None);
+    push(
+        &mut f,
+        &rec_a,
+        bytes_a.clone(),
+        bind,
+        "A reports to B",
+        &["Brief"],
+        None,
+    );
+    push(
+        &mut f,
+        &rec_b,
+        att_b.encode().to_vec(),
+        bind,
+        "B reports to A with its own attestation",
+        &["Brief"],
+        None,
+    );
     let mut r = crate::vector::rng("encounter report create");
     for _ in 0..2 {
         let x = IdentityKey::from_seed(random32(&mut r)).expect("x");
         let y = IdentityKey::from_seed(random32(&mut r)).expect("y");
         let bk = random32(&mut r);
         let rec = ContactRecord::new(x.encounter(&y.peer_key()).expect("xy"), 20_000);
-        let att = Attestation::issue(&ha, base_fields(Attestation::commitment_for(&bk, &x.public_key()))).expect("att");
-        push(&mut f, &rec, att.encode().to_vec(), bk, "random pair", &["Random"], None);
+        let att = Attestation::issue(
+            &ha,
+            base_fields(Attestation::commitment_for(&bk, &x.public_key())),
+        )
+        .expect("att");
+        push(
+            &mut f,
+            &rec,
+            att.encode().to_vec(),
+            bk,
+            "random pair",
+            &["Random"],
+            None,
+        );
     }
-    push(&mut f, &rec_c, bytes_a.clone(), bind, "C's record with A's attestation", &["WrongAttestation"], Some("ENCOUNTER_BAD_COMMITMENT"));
-    push(&mut f, &rec_b, bytes_a.clone(), bind, "B's record with A's attestation (the receiver's side)", &["WrongAttestation"], Some("ENCOUNTER_BAD_COMMITMENT"));
-    push(&mut f, &rec_a, bytes_a.clone(), [0x12; 32], "A's attestation with the wrong bind_key", &["WrongAttestation"], Some("ENCOUNTER_BAD_COMMITMENT"));
-    push(&mut f, &rec_a, bytes_a[..144].to_vec(), bind, "attestation of 144 bytes", &["Malformed"], Some("ENCOUNTER_ATTESTATION_LENGTH"));
+    push(
+        &mut f,
+        &rec_c,
+        bytes_a.clone(),
+        bind,
+        "C's record with A's attestation",
+        &["WrongAttestation"],
+        Some("ENCOUNTER_BAD_COMMITMENT"),
+    );
+    push(
+        &mut f,
+        &rec_b,
+        bytes_a.clone(),
+        bind,
+        "B's record with A's attestation (the receiver's side)",
+        &["WrongAttestation"],
+        Some("ENCOUNTER_BAD_COMMITMENT"),
+    );
+    push(
+        &mut f,
+        &rec_a,
+        bytes_a.clone(),
+        [0x12; 32],
+        "A's attestation with the wrong bind_key",
+        &["WrongAttestation"],
+        Some("ENCOUNTER_BAD_COMMITMENT"),
+    );
+    push(
+        &mut f,
+        &rec_a,
+        bytes_a[..144].to_vec(),
+        bind,
+        "attestation of 144 bytes",
+        &["Malformed"],
+        Some("ENCOUNTER_ATTESTATION_LENGTH"),
+    );
     let mut v = bytes_a.clone();
     v[0] = 2;
-    push(&mut f, &rec_a, v.clone(), bind, "attestation version 2", &["Malformed"], Some("ENCOUNTER_ATTESTATION_VERSION"));
-    push(&mut f, &rec_c, v, bind, "attestation version 2, and A's attestation on C's record", &["Malformed", "CheckOrder"], Some("ENCOUNTER_ATTESTATION_VERSION"));
+    push(
+        &mut f,
+        &rec_a,
+        v.clone(),
+        bind,
+        "attestation version 2",
+        &["Malformed"],
+        Some("ENCOUNTER_ATTESTATION_VERSION"),
+    );
+    push(
+        &mut f,
+        &rec_c,
+        v,
+        bind,
+        "attestation version 2, and A's attestation on C's record",
+        &["Malformed", "CheckOrder"],
+        Some("ENCOUNTER_ATTESTATION_VERSION"),
+    );
     f.finish()
 }
 
@@ -144,7 +246,11 @@ fn record_from(t: &Map<String, Value>, last_day: u32, days: u32) -> Result<Conta
 
 pub(super) fn check_create(_: &Group, t: &Test) -> Result<Verdict, String> {
     let rec = record_from(t, 0, 1)?;
-    match create_outcome(&rec, &hex_field(t, "attestation")?, &hex_array(t, "bindKey")?) {
+    match create_outcome(
+        &rec,
+        &hex_field(t, "attestation")?,
+        &hex_array(t, "bindKey")?,
+    ) {
         Ok(r) => {
             expect_hex(t, "pairId", rec.pair_id())?;
             expect_hex(t, "report", r.encode())?;
@@ -807,7 +913,11 @@ pub(super) fn receive_file() -> (Value, Vec<Vec<u8>>) {
 
     // ---- Appended below: the tcIds above keep their meaning. ----
     f.note("CheckOrder", "EDGE_CASE", "Breaks two adjacent checks of spec §9.2 (or of the decoders §8.1, §7.2) at once: the earlier check's code is expected (the order is normative).");
-    f.note("Boundary", "EDGE_CASE", "One side of a bound of spec §9.2: the value at the bound and the first one past it.");
+    f.note(
+        "Boundary",
+        "EDGE_CASE",
+        "One side of a bound of spec §9.2: the value at the bound and the first one past it.",
+    );
     f.note("KeySet", "AUTH_BYPASS", "The same authority key pinned more than once, or several keys: a revoked entry of the key wins, and any entry whose window covers issued_at admits (spec §9.2 step 4).");
     f.note("ReplayCache", "FUNCTIONALITY", "A row of the replay-cache table (spec §9.3) over several steps: keyed on (cert_nonce, pair_id); entries with expiry ≤ now are free; a refused report changes nothing.");
     edge_notes(&mut f);
@@ -833,26 +943,106 @@ pub(super) fn receive_file() -> (Value, Vec<Vec<u8>>) {
     };
     let bad_mac = tweak(226, good[226] ^ 0x80);
     let pairs: Vec<(Scenario, &str, &str)> = vec![
-        (with!(steps: vec![(now, set(&[(0, 2)], 226))]), "226 bytes and report version 2", "ENCOUNTER_REPORT_LENGTH"),
-        (with!(steps: vec![(now, set(&[(0, 2), (1, 1)], 227))]), "report version 2 and kind 1", "ENCOUNTER_REPORT_VERSION"),
-        (with!(steps: vec![(now, set(&[(1, 1), (18, 0)], 227))]), "report kind 1 and attestation version 0", "ENCOUNTER_REPORT_KIND"),
-        (with!(steps: vec![(now, set(&[(18, 0), (19, 2)], 227))]), "attestation version 0 and kind 2", "ENCOUNTER_ATTESTATION_VERSION"),
-        (with!(steps: vec![(now, set(&[(19, 2), (50, 3)], 227))]), "attestation kind 2 and report type 3", "ENCOUNTER_ATTESTATION_KIND"),
-        (with!(steps: vec![(now, set(&[(50, 3), (2, good[2] ^ 1)], 227))]), "steps 1+2: report type 3 and a pair_id no record has", "ENCOUNTER_REPORT_TYPE_UNKNOWN"),
-        (with!(contacts: vec![rec_bc.clone()], steps: vec![(now, bad_mac.clone())]), "steps 2+3: no record of the pair, and a bad MAC", "ENCOUNTER_NOT_A_CONTACT"),
-        (with!(authorities: vec![(other_pk, 1_700_000_000, 1_800_000_000, false)], steps: vec![(now, bad_mac.clone())]), "steps 3+4a: bad MAC and an authority key that is not pinned", "ENCOUNTER_BAD_MAC"),
-        (with!(authorities: vec![(other_pk, 1_700_000_000, 1_800_000_000, true)]), "steps 4a+4b: the attestation's key is not pinned; the one pinned key is revoked", "ENCOUNTER_UNKNOWN_KEY_ID"),
-        (with!(authorities: vec![(hpk, fields.issued_at + 1, 1_800_000_000, true)]), "steps 4b+4c: the key is revoked and its window starts after issued_at", "ENCOUNTER_KEY_REVOKED"),
-        (with!(authorities: vec![(hpk, fields.issued_at + 1, 1_800_000_000, false)], steps: vec![(now, report(&bad_sig, &bind))]), "steps 4c+5: the key's window starts after issued_at, and a bad signature", "ENCOUNTER_KEY_OUTSIDE_VALIDITY"),
-        (with!(steps: vec![(fields.issued_at - 301, report(&bad_sig, &bind))]), "steps 5+6a: bad signature, issued 301 s in the future", "ENCOUNTER_BAD_SIGNATURE"),
-        (with!(steps: vec![(fields.issued_at - 301, report(&long, &bind))]), "steps 6a+6b: issued 301 s in the future with a validity of 14 days + 1 s", "ENCOUNTER_ISSUED_IN_FUTURE"),
-        (with!(steps: vec![(long.fields().not_after, report(&long, &bind))]), "steps 6b+6c: validity of 14 days + 1 s, and expired", "ENCOUNTER_VALIDITY_TOO_LONG"),
-        (with!(contacts: vec![early.clone()], steps: vec![(fields.not_after, good.clone())]), "steps 6c+6d: expired, and no encounter in the window", "ENCOUNTER_EXPIRED"),
-        (with!(contacts: vec![early.clone()], diseases: vec![2]), "steps 6d+7a: no encounter in the window, and the disease is not accepted", "ENCOUNTER_OUTSIDE_WINDOW"),
-        (with!(diseases: vec![2], types: vec![ReportType::Likely]), "steps 7a+7b: neither the disease nor the report type is accepted", "ENCOUNTER_DISEASE_NOT_ACCEPTED"),
-        (with!(types: vec![ReportType::Likely], steps: vec![(now, report(&att, &[0x12; 32]))]), "steps 7b+8: report type not accepted, and the wrong bind_key", "ENCOUNTER_REPORT_TYPE_NOT_ACCEPTED"),
-        (with!(steps: vec![(now, good.clone()), (now + 1, report(&att, &[0x12; 32]))]), "steps 8+9: the accepted report's nonce again, with the wrong bind_key", "ENCOUNTER_BAD_COMMITMENT"),
-        (with!(capacity: 1, steps: vec![(now, good.clone()), (now + 1, good.clone())]), "step 9: a replay into a full cache is a replay, not a full cache", "ENCOUNTER_REPLAYED"),
+        (
+            with!(steps: vec![(now, set(&[(0, 2)], 226))]),
+            "226 bytes and report version 2",
+            "ENCOUNTER_REPORT_LENGTH",
+        ),
+        (
+            with!(steps: vec![(now, set(&[(0, 2), (1, 1)], 227))]),
+            "report version 2 and kind 1",
+            "ENCOUNTER_REPORT_VERSION",
+        ),
+        (
+            with!(steps: vec![(now, set(&[(1, 1), (18, 0)], 227))]),
+            "report kind 1 and attestation version 0",
+            "ENCOUNTER_REPORT_KIND",
+        ),
+        (
+            with!(steps: vec![(now, set(&[(18, 0), (19, 2)], 227))]),
+            "attestation version 0 and kind 2",
+            "ENCOUNTER_ATTESTATION_VERSION",
+        ),
+        (
+            with!(steps: vec![(now, set(&[(19, 2), (50, 3)], 227))]),
+            "attestation kind 2 and report type 3",
+            "ENCOUNTER_ATTESTATION_KIND",
+        ),
+        (
+            with!(steps: vec![(now, set(&[(50, 3), (2, good[2] ^ 1)], 227))]),
+            "steps 1+2: report type 3 and a pair_id no record has",
+            "ENCOUNTER_REPORT_TYPE_UNKNOWN",
+        ),
+        (
+            with!(contacts: vec![rec_bc.clone()], steps: vec![(now, bad_mac.clone())]),
+            "steps 2+3: no record of the pair, and a bad MAC",
+            "ENCOUNTER_NOT_A_CONTACT",
+        ),
+        (
+            with!(authorities: vec![(other_pk, 1_700_000_000, 1_800_000_000, false)], steps: vec![(now, bad_mac.clone())]),
+            "steps 3+4a: bad MAC and an authority key that is not pinned",
+            "ENCOUNTER_BAD_MAC",
+        ),
+        (
+            with!(authorities: vec![(other_pk, 1_700_000_000, 1_800_000_000, true)]),
+            "steps 4a+4b: the attestation's key is not pinned; the one pinned key is revoked",
+            "ENCOUNTER_UNKNOWN_KEY_ID",
+        ),
+        (
+            with!(authorities: vec![(hpk, fields.issued_at + 1, 1_800_000_000, true)]),
+            "steps 4b+4c: the key is revoked and its window starts after issued_at",
+            "ENCOUNTER_KEY_REVOKED",
+        ),
+        (
+            with!(authorities: vec![(hpk, fields.issued_at + 1, 1_800_000_000, false)], steps: vec![(now, report(&bad_sig, &bind))]),
+            "steps 4c+5: the key's window starts after issued_at, and a bad signature",
+            "ENCOUNTER_KEY_OUTSIDE_VALIDITY",
+        ),
+        (
+            with!(steps: vec![(fields.issued_at - 301, report(&bad_sig, &bind))]),
+            "steps 5+6a: bad signature, issued 301 s in the future",
+            "ENCOUNTER_BAD_SIGNATURE",
+        ),
+        (
+            with!(steps: vec![(fields.issued_at - 301, report(&long, &bind))]),
+            "steps 6a+6b: issued 301 s in the future with a validity of 14 days + 1 s",
+            "ENCOUNTER_ISSUED_IN_FUTURE",
+        ),
+        (
+            with!(steps: vec![(long.fields().not_after, report(&long, &bind))]),
+            "steps 6b+6c: validity of 14 days + 1 s, and expired",
+            "ENCOUNTER_VALIDITY_TOO_LONG",
+        ),
+        (
+            with!(contacts: vec![early.clone()], steps: vec![(fields.not_after, good.clone())]),
+            "steps 6c+6d: expired, and no encounter in the window",
+            "ENCOUNTER_EXPIRED",
+        ),
+        (
+            with!(contacts: vec![early.clone()], diseases: vec![2]),
+            "steps 6d+7a: no encounter in the window, and the disease is not accepted",
+            "ENCOUNTER_OUTSIDE_WINDOW",
+        ),
+        (
+            with!(diseases: vec![2], types: vec![ReportType::Likely]),
+            "steps 7a+7b: neither the disease nor the report type is accepted",
+            "ENCOUNTER_DISEASE_NOT_ACCEPTED",
+        ),
+        (
+            with!(types: vec![ReportType::Likely], steps: vec![(now, report(&att, &[0x12; 32]))]),
+            "steps 7b+8: report type not accepted, and the wrong bind_key",
+            "ENCOUNTER_REPORT_TYPE_NOT_ACCEPTED",
+        ),
+        (
+            with!(steps: vec![(now, good.clone()), (now + 1, report(&att, &[0x12; 32]))]),
+            "steps 8+9: the accepted report's nonce again, with the wrong bind_key",
+            "ENCOUNTER_BAD_COMMITMENT",
+        ),
+        (
+            with!(capacity: 1, steps: vec![(now, good.clone()), (now + 1, good.clone())]),
+            "step 9: a replay into a full cache is a replay, not a full cache",
+            "ENCOUNTER_REPLAYED",
+        ),
     ];
     for (s, comment, want) in pairs {
         push(&mut f, s, comment, &["CheckOrder"], Some(want));
@@ -860,10 +1050,23 @@ pub(super) fn receive_file() -> (Value, Vec<Vec<u8>>) {
     // Both sides of every bound.
     let signed = |n: AttestationFields| sign_raw(&ha, kid, n);
     let at_record = |d: u32| ContactRecord::new(b.encounter(&a.peer_key()).expect("ba"), d);
-    let shortest = signed(AttestationFields { not_after: fields.issued_at + 1, ..fields });
-    let midnight_minus = signed(AttestationFields { not_after: 20_014 * 86_400 - 1, ..fields });
-    let forever = signed(AttestationFields { not_after: u64::MAX, window_start_day: 0, ..fields });
-    let unbounded = Scenario { max_validity: u64::MAX, ..with!() };
+    let shortest = signed(AttestationFields {
+        not_after: fields.issued_at + 1,
+        ..fields
+    });
+    let midnight_minus = signed(AttestationFields {
+        not_after: 20_014 * 86_400 - 1,
+        ..fields
+    });
+    let forever = signed(AttestationFields {
+        not_after: u64::MAX,
+        window_start_day: 0,
+        ..fields
+    });
+    let unbounded = Scenario {
+        max_validity: u64::MAX,
+        ..with!()
+    };
     let negative_day = ContactRecord::from_parts(rec_b.secret().clone(), 2, 0b1000);
     let bounds: Vec<(Scenario, &str, Option<&str>)> = vec![
         (with!(authorities: vec![(hpk, fields.issued_at, 1_800_000_000, false)]), "step 4c: the key's window starts exactly at issued_at (inclusive)", None),
@@ -885,18 +1088,60 @@ pub(super) fn receive_file() -> (Value, Vec<Vec<u8>>) {
     }
     // The same key pinned more than once.
     let keysets: Vec<(Vec<([u8; 32], u64, u64, bool)>, &str, Option<&str>)> = vec![
-        (vec![(hpk, 1_600_000_000, fields.issued_at, false), (hpk, fields.issued_at, 1_800_000_000, false)], "the key pinned twice; only the second window covers issued_at", None),
-        (vec![(hpk, 1_700_000_000, 1_800_000_000, false), (hpk, 1_700_000_000, 1_800_000_000, true)], "the key pinned twice, the second entry revoked: revocation wins", Some("ENCOUNTER_KEY_REVOKED")),
-        (vec![(hpk, 1_700_000_000, 1_800_000_000, true), (hpk, 1_700_000_000, 1_800_000_000, false)], "the key pinned twice, the first entry revoked", Some("ENCOUNTER_KEY_REVOKED")),
-        (vec![(other_pk, 1_700_000_000, 1_800_000_000, false), (hpk, 1_700_000_000, 1_800_000_000, false)], "two keys; the attestation's is the second", None),
-        (vec![(hpk, 1_600_000_000, 1_650_000_000, false), (hpk, 1_750_000_000, 1_800_000_000, false)], "the key pinned twice; neither window covers issued_at", Some("ENCOUNTER_KEY_OUTSIDE_VALIDITY")),
+        (
+            vec![
+                (hpk, 1_600_000_000, fields.issued_at, false),
+                (hpk, fields.issued_at, 1_800_000_000, false),
+            ],
+            "the key pinned twice; only the second window covers issued_at",
+            None,
+        ),
+        (
+            vec![
+                (hpk, 1_700_000_000, 1_800_000_000, false),
+                (hpk, 1_700_000_000, 1_800_000_000, true),
+            ],
+            "the key pinned twice, the second entry revoked: revocation wins",
+            Some("ENCOUNTER_KEY_REVOKED"),
+        ),
+        (
+            vec![
+                (hpk, 1_700_000_000, 1_800_000_000, true),
+                (hpk, 1_700_000_000, 1_800_000_000, false),
+            ],
+            "the key pinned twice, the first entry revoked",
+            Some("ENCOUNTER_KEY_REVOKED"),
+        ),
+        (
+            vec![
+                (other_pk, 1_700_000_000, 1_800_000_000, false),
+                (hpk, 1_700_000_000, 1_800_000_000, false),
+            ],
+            "two keys; the attestation's is the second",
+            None,
+        ),
+        (
+            vec![
+                (hpk, 1_600_000_000, 1_650_000_000, false),
+                (hpk, 1_750_000_000, 1_800_000_000, false),
+            ],
+            "the key pinned twice; neither window covers issued_at",
+            Some("ENCOUNTER_KEY_OUTSIDE_VALIDITY"),
+        ),
     ];
     for (keys, comment, want) in keysets {
         push(&mut f, with!(authorities: keys), comment, &["KeySet"], want);
     }
     // Replay-cache rows over several steps.
-    let same_nonce_later = signed(AttestationFields { cert_nonce: [0x24; 16], ..fields });
-    let other_disease = signed(AttestationFields { disease_code: 2, cert_nonce: [0x26; 16], ..fields });
+    let same_nonce_later = signed(AttestationFields {
+        cert_nonce: [0x24; 16],
+        ..fields
+    });
+    let other_disease = signed(AttestationFields {
+        disease_code: 2,
+        cert_nonce: [0x26; 16],
+        ..fields
+    });
     let b2 = IdentityKey::from_seed([0x0bu8; 32]).expect("B2");
     let rec_a_b2 = ContactRecord::new(a.encounter(&b2.peer_key()).expect("ab2"), day);
     let rec_b2_a = ContactRecord::new(b2.encounter(&a.peer_key()).expect("b2a"), day);
@@ -915,9 +1160,27 @@ pub(super) fn receive_file() -> (Value, Vec<Vec<u8>>) {
         push(&mut f, s, comment, &["ReplayCache"], want);
     }
     // Policy lists with several entries, and MAC coverage of every byte before it.
-    push(&mut f, with!(diseases: vec![5, 1, 9], types: vec![ReportType::Likely, ReportType::Confirmed]), "accepted lists with several entries", &["Policy", "Valid"], None);
-    push(&mut f, with!(steps: vec![(now, tweak(20, good[20] ^ 1))]), "a byte of the attestation (its key id) changed after MACing", &["BadMac"], Some("ENCOUNTER_BAD_MAC"));
-    push(&mut f, with!(steps: vec![(now, tweak(194, good[194] ^ 1))]), "the last byte of bind_key changed after MACing", &["BadMac"], Some("ENCOUNTER_BAD_MAC"));
+    push(
+        &mut f,
+        with!(diseases: vec![5, 1, 9], types: vec![ReportType::Likely, ReportType::Confirmed]),
+        "accepted lists with several entries",
+        &["Policy", "Valid"],
+        None,
+    );
+    push(
+        &mut f,
+        with!(steps: vec![(now, tweak(20, good[20] ^ 1))]),
+        "a byte of the attestation (its key id) changed after MACing",
+        &["BadMac"],
+        Some("ENCOUNTER_BAD_MAC"),
+    );
+    push(
+        &mut f,
+        with!(steps: vec![(now, tweak(194, good[194] ^ 1))]),
+        "the last byte of bind_key changed after MACing",
+        &["BadMac"],
+        Some("ENCOUNTER_BAD_MAC"),
+    );
     (f.finish(), all_reports)
 }
 
@@ -1002,7 +1265,10 @@ pub(super) fn check_receive(_: &Group, t: &Test) -> Result<Verdict, String> {
                 verdict = enc_err(*e);
                 true
             }
-            _ => match steps[i].as_object().map(|s| expect_outputs(s, step_outputs(&r))) {
+            _ => match steps[i]
+                .as_object()
+                .map(|s| expect_outputs(s, step_outputs(&r)))
+            {
                 Some(Ok(())) => true,
                 Some(Err(why)) => {
                     failure = Some(format!("step {i}: {why}"));
@@ -1013,7 +1279,9 @@ pub(super) fn check_receive(_: &Group, t: &Test) -> Result<Verdict, String> {
         }
     });
     if ran.is_none() {
-        return Err(format!("cacheCapacity {capacity} not supported by this runner"));
+        return Err(format!(
+            "cacheCapacity {capacity} not supported by this runner"
+        ));
     }
     match failure {
         Some(why) => Err(why),
