@@ -72,12 +72,10 @@ impl AuthorityKey {
         revoked: bool,
     ) -> Result<Self, EncounterError> {
         validate_point(public)?;
-        // Check 1 of the Ed25519 rule is implied by §3.4 steps 1–3; decoding again keeps the one
-        // implementation of the rule in charge of verification.
-        let key = crate::ed25519::PublicKey::from_bytes(public).map_err(|e| match e {
-            crate::ed25519::Ed25519Error::KeySmallOrder => EncounterError::KeySmallOrder,
-            _ => EncounterError::KeyNoncanonical,
-        })?;
+        // Check 1 of the Ed25519 rule holds after §3.4 steps 1–3 (so this cannot fail); decoding
+        // again keeps the one implementation of the rule in charge of verification.
+        let key = crate::ed25519::PublicKey::from_bytes(public)
+            .map_err(|_| EncounterError::KeyNoncanonical)?;
         Ok(AuthorityKey {
             key,
             kid: key_id(public),
@@ -114,7 +112,7 @@ impl AuthorityKey {
 
     /// Whether `not_before ≤ t < not_after` (§9.2 step 4c).
     pub fn covers(&self, t: u64) -> bool {
-        self.not_before <= t && t < self.not_after
+        self.not_before() <= t && t < self.not_after()
     }
 
     /// Checks 2–4 of `spec/ed25519.md §3` for the attestation's signature over

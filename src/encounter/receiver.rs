@@ -100,9 +100,6 @@ impl<const N: usize> Default for ReplayCache<N> {
 }
 
 impl<const N: usize> ReplayCache<N> {
-    /// The bound `N`: most entries live at once.
-    pub const CAPACITY: usize = N;
-
     /// An empty cache.
     pub fn new() -> Self {
         ReplayCache { slots: [None; N] }

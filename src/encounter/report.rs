@@ -76,7 +76,7 @@ impl InfectionReport {
 
     /// Whether the MAC verifies under `key`, compared in constant time (§9.2 step 3).
     pub fn mac_is_valid(&self, key: &Zeroizing<[u8; 32]>) -> bool {
-        bool::from(self.compute_mac(key).ct_eq(&self.mac))
+        bool::from(self.compute_mac(key).ct_eq(&self.mac()))
     }
 
     /// `pair_id`.

@@ -76,6 +76,8 @@ pub(super) fn load_file() -> Value {
                         let mut s = input;
                         s["now"] = json!(now.to_string());
                         s["output"] = output_json(out);
+                        s["up"] = json!(g.is_up());
+                        s["strikes"] = json!(g.strikes());
                         s
                     })
                     .collect();
@@ -255,6 +257,8 @@ pub(super) fn check_load(_: &Group, t: &Test) -> Result<Verdict, String> {
         };
         let mut got = Map::new();
         got.insert("output".into(), output_json(g.step(input, now)));
+        got.insert("up".into(), json!(g.is_up()));
+        got.insert("strikes".into(), json!(g.strikes()));
         expect_outputs(s, got).map_err(|e| format!("step {i}: {e}"))?;
     }
     Ok(Verdict::Valid)

@@ -2,8 +2,8 @@
 //! replay cache over several steps.
 
 use contact_tracing::encounter::{
-    Attestation, AttestationFields, AuthorityKey, ContactRecord, EncounterError, IdentityKey,
-    InfectionReport, Notification, PairSecret, Policy, Receiver, ReportType,
+    Attestation, AttestationFields, AuthorityKey, ContactRecord, ContactStore, EncounterError,
+    IdentityKey, InfectionReport, Notification, PairSecret, Policy, Receiver, ReportType,
 };
 use contact_tracing::error::ErrorCode;
 use contact_tracing::labels::encounter::REPORT_MAC;
@@ -276,8 +276,11 @@ struct Scenario {
 
 type Outcome = Result<Notification, EncounterError>;
 
+/// A step's outcome and the replay cache's live entries after it (§9.3).
+type Step = (Outcome, usize);
+
 /// The key admission error, or every step's outcome.
-fn run_scenario(s: &Scenario) -> Result<Vec<Outcome>, EncounterError> {
+fn run_scenario(s: &Scenario) -> Result<Vec<Step>, EncounterError> {
     let keys = s
         .authorities
         .iter()
@@ -291,53 +294,61 @@ fn run_scenario(s: &Scenario) -> Result<Vec<Outcome>, EncounterError> {
     };
     let steps: Vec<(u64, &[u8])> = s.steps.iter().map(|(n, b)| (*n, b.as_slice())).collect();
     let mut out = Vec::new();
-    run_steps(s.capacity, &steps, &s.contacts, &keys, &policy, |_, r| {
-        out.push(r);
-        true
-    })
+    run_steps(
+        s.capacity,
+        &steps,
+        &s.contacts,
+        &keys,
+        &policy,
+        |_, r, live| {
+            out.push((r, live));
+            true
+        },
+    )
     .expect("supported capacity");
     Ok(out)
 }
 
 /// Runs `steps` on a fresh receiver with a cache of `capacity`, handing each outcome to `each`
 /// (which returns whether to go on). `None` for a capacity this runner does not build.
-fn run_steps(
+fn run_steps<S: ContactStore + ?Sized>(
     capacity: usize,
     steps: &[(u64, &[u8])],
-    contacts: &[ContactRecord],
+    contacts: &S,
     keys: &[AuthorityKey],
     policy: &Policy<'_>,
-    each: impl FnMut(usize, Outcome) -> bool,
+    each: impl FnMut(usize, Outcome, usize) -> bool,
 ) -> Option<()> {
-    fn go<const N: usize>(
+    fn go<const N: usize, S: ContactStore + ?Sized>(
         steps: &[(u64, &[u8])],
-        contacts: &[ContactRecord],
+        contacts: &S,
         keys: &[AuthorityKey],
         policy: &Policy<'_>,
-        mut each: impl FnMut(usize, Outcome) -> bool,
+        mut each: impl FnMut(usize, Outcome, usize) -> bool,
     ) {
         let mut rx = Receiver::<N>::new();
         for (i, (now, bytes)) in steps.iter().enumerate() {
-            if !each(i, rx.receive(bytes, contacts, keys, policy, *now)) {
+            let r = rx.receive(bytes, contacts, keys, policy, *now);
+            if !each(i, r, rx.cache().live(*now)) {
                 return;
             }
         }
     }
     match capacity {
-        1 => go::<1>(steps, contacts, keys, policy, each),
-        2 => go::<2>(steps, contacts, keys, policy, each),
-        4 => go::<4>(steps, contacts, keys, policy, each),
-        16 => go::<16>(steps, contacts, keys, policy, each),
+        1 => go::<1, S>(steps, contacts, keys, policy, each),
+        2 => go::<2, S>(steps, contacts, keys, policy, each),
+        4 => go::<4, S>(steps, contacts, keys, policy, each),
+        16 => go::<16, S>(steps, contacts, keys, policy, each),
         _ => return None,
     }
     Some(())
 }
 
 /// The test's verdict: a refused key, else the last step's refusal, else valid.
-fn verdict(r: &Result<Vec<Outcome>, EncounterError>) -> Option<&'static str> {
+fn verdict(r: &Result<Vec<Step>, EncounterError>) -> Option<&'static str> {
     match r {
         Err(e) => Some(e.code()),
-        Ok(steps) => steps.last().and_then(|s| code(s)),
+        Ok(steps) => steps.last().and_then(|s| code(&s.0)),
     }
 }
 
@@ -352,9 +363,11 @@ fn notification_json(n: &Notification) -> Value {
     })
 }
 
-/// A step's outputs: `expect` (`notified` or the refusal's code) and the notification.
-fn step_outputs(r: &Outcome) -> Map<String, Value> {
+/// A step's outputs: `expect` (`notified` or the refusal's code), the notification, and the
+/// replay cache's live entries after the step.
+fn step_outputs(r: &Outcome, live: usize) -> Map<String, Value> {
     let mut m = Map::new();
+    m.insert("cacheLive".into(), json!(live));
     match r {
         Ok(n) => {
             m.insert("expect".into(), json!("notified"));
@@ -367,7 +380,7 @@ fn step_outputs(r: &Outcome) -> Map<String, Value> {
     m
 }
 
-fn scenario_json(s: &Scenario, results: &Result<Vec<Outcome>, EncounterError>) -> Value {
+fn scenario_json(s: &Scenario, results: &Result<Vec<Step>, EncounterError>) -> Value {
     let n = s.steps.len();
     let steps: Vec<Value> = s
         .steps
@@ -379,9 +392,9 @@ fn scenario_json(s: &Scenario, results: &Result<Vec<Outcome>, EncounterError>) -
             step.insert("report".into(), json!(hex(bytes)));
             if let Ok(rs) = results {
                 // A refused last step ends the test: its code is the test's error.
-                let last_refused = i + 1 == n && rs[i].is_err();
+                let last_refused = i + 1 == n && rs[i].0.is_err();
                 if !last_refused {
-                    step.extend(step_outputs(&rs[i]));
+                    step.extend(step_outputs(&rs[i].0, rs[i].1));
                 }
             }
             Value::Object(step)
@@ -1232,8 +1245,7 @@ pub(super) fn check_receive(_: &Group, t: &Test) -> Result<Verdict, String> {
     let policy = Policy {
         max_skew: u64_str_field(p, "maxSkew")?,
         max_validity: u64_str_field(p, "maxValidity")?,
-        diseases: &diseases,
-        report_types: &types,
+        ..Policy::new(&diseases, &types)
     };
     let mut contacts = Vec::new();
     for c in field(t, "contacts")?
@@ -1258,26 +1270,33 @@ pub(super) fn check_receive(_: &Group, t: &Test) -> Result<Verdict, String> {
     let mut verdict = Verdict::Valid;
     let mut failure = None;
     let n = steps.len();
-    let ran = run_steps(capacity, &slices, &contacts, &keys, &policy, |i, r| {
-        match (&r, i + 1 == n) {
-            // A refused last step is the test's verdict.
-            (Err(e), true) => {
-                verdict = enc_err(*e);
-                true
-            }
-            _ => match steps[i]
-                .as_object()
-                .map(|s| expect_outputs(s, step_outputs(&r)))
-            {
-                Some(Ok(())) => true,
-                Some(Err(why)) => {
-                    failure = Some(format!("step {i}: {why}"));
-                    false
+    let ran = run_steps(
+        capacity,
+        &slices,
+        &contacts,
+        &keys,
+        &policy,
+        |i, r, live| {
+            match (&r, i + 1 == n) {
+                // A refused last step is the test's verdict.
+                (Err(e), true) => {
+                    verdict = enc_err(*e);
+                    true
                 }
-                None => false,
-            },
-        }
-    });
+                _ => match steps[i]
+                    .as_object()
+                    .map(|s| expect_outputs(s, step_outputs(&r, live)))
+                {
+                    Some(Ok(())) => true,
+                    Some(Err(why)) => {
+                        failure = Some(format!("step {i}: {why}"));
+                        false
+                    }
+                    None => false,
+                },
+            }
+        },
+    );
     if ran.is_none() {
         return Err(format!(
             "cacheCapacity {capacity} not supported by this runner"
