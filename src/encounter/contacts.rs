@@ -95,17 +95,17 @@ impl ContactBook {
         if day > self.quota.0 {
             self.quota = (day, 0);
         }
-        if self.quota.1 >= self.limits.per_day {
+        if self.counted_on(self.quota.0) >= self.limits().per_day {
             return Err(EncounterError::ContactQuota);
         }
         let outcome = if let Some(r) = self.records.get_mut(&id) {
             r.note_encounter(day);
             Recorded::Updated
         } else {
-            if self.len() >= self.limits.capacity {
+            if self.len() >= self.limits().capacity {
                 self.expire(self.quota.0);
             }
-            if self.len() >= self.limits.capacity {
+            if self.len() >= self.limits().capacity {
                 return Err(EncounterError::ContactStoreFull);
             }
             self.records.insert(id, ContactRecord::new(secret, day));
@@ -119,7 +119,7 @@ impl ContactBook {
     /// returns how many.
     pub fn expire(&mut self, today: u32) -> u32 {
         let before = self.len();
-        let keep = self.limits.retention_days;
+        let keep = self.limits().retention_days;
         self.records
             .retain(|_, r| today.saturating_sub(r.last_day()) < keep);
         before.saturating_sub(self.len())
