@@ -72,7 +72,9 @@ fn verification(c: &mut Criterion) {
         b.encounter(&a.peer_key()).unwrap(),
         19_995,
     )];
-    let report = InfectionReport::create(&rec_a, &att, &bind).encode();
+    let report = InfectionReport::create(&rec_a, &att, &bind)
+        .unwrap()
+        .encode();
     let keys = [AuthorityKey::new(&ha.verifying_key().to_bytes(), 0, u64::MAX, false).unwrap()];
     let types = [ReportType::Confirmed];
     let policy = Policy::new(&[1], &types);

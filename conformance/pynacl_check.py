@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Independent check of the encounter vectors against libsodium (PyNaCl) and Python's stdlib.
 
-spec/encounter.md §13: address decoding (base64/hashlib, not the crate's codec), Ed25519 -> X25519
+spec/encounter.md §14: address decoding (base64/hashlib, not the crate's codec), Ed25519 -> X25519
 conversion (libsodium crypto_sign_ed25519_pk_to_curve25519 / sk_to_curve25519), X25519
-(crypto_scalarmult) and the pair-secret KDF (hmac/hashlib HKDF-SHA256) must agree with every
-vector. Exits 1 on the first class of disagreement, after printing every mismatch.
+(crypto_scalarmult), the pair-secret KDF (hmac/hashlib HKDF-SHA256), attestation issuing
+(libsodium's deterministic Ed25519 signature over the labelled bytes) and report creation (hmac
+over the labelled report) must agree with every vector. Exits 1 on the first class of disagreement, after printing every mismatch.
 
 Usage: python3 conformance/pynacl_check.py [VECTOR_DIR]   (default: vectors/encounter)
 """
@@ -24,7 +25,7 @@ except ImportError:  # pragma: no cover
 
 NACL_ERRORS = (NaclRuntimeError, CryptoError, ValueError)
 FAIL = []
-CHECKED = {"address": 0, "conversion": 0, "x25519": 0, "secret": 0}
+CHECKED = {"address": 0, "conversion": 0, "x25519": 0, "secret": 0, "issue": 0, "report": 0}
 
 
 def fail(where, msg):
@@ -96,9 +97,24 @@ def check_addresses(vdir):
         check_key(where, pk, t)
 
 
+TOR_PUBLIC_HEADER = b"== ed25519v1-public: type0 ==\0\0\0"
+
+
 def check_peer_keys(vdir):
     for t in load(vdir, "peer_key_test.json"):
-        check_key(f"peer_key_test.json tcId {t['tcId']}", bytes.fromhex(t["publicKey"]), t)
+        where = f"peer_key_test.json tcId {t['tcId']}"
+        if "torPublicFile" in t:
+            # spec §3.3 path 3: length, then header, then the key.
+            f = bytes.fromhex(t["torPublicFile"])
+            code = ("ENCOUNTER_KEYFILE_LENGTH" if len(f) != 64
+                    else "ENCOUNTER_KEYFILE_HEADER" if f[:32] != TOR_PUBLIC_HEADER else None)
+            if code is not None:
+                if t.get("error") != code:
+                    fail(where, f"independent file check says {code}, vector {t['result']} {t.get('error')}")
+                continue
+            check_key(where, f[32:], t)
+        else:
+            check_key(where, bytes.fromhex(t["publicKey"]), t)
 
 
 def check_conversions(vdir):
@@ -190,6 +206,51 @@ def check_secrets(vdir):
                 fail(where, f"{name}: python {value.hex()}, vector {t[name]}")
 
 
+def check_issue(vdir):
+    """Attestations (spec §7.2, §7.4): the layout rebuilt here, signed by libsodium."""
+    for t in load(vdir, "attestation_issue_test.json"):
+        where = f"attestation_issue_test.json tcId {t['tcId']}"
+        CHECKED["issue"] += 1
+        if int(t["notAfter"]) <= int(t["issuedAt"]):
+            if t.get("error") != "ENCOUNTER_VALIDITY_TOO_LONG":
+                fail(where, "not_after <= issued_at must be refused")
+            continue
+        pk, sk = b.crypto_sign_seed_keypair(bytes.fromhex(t["haSeed"]))
+        kid = hashlib.sha256(L + b"ha-key-id" + pk).digest()[:8]
+        commitment = hmac.new(bytes.fromhex(t["bindKey"]), L + b"subject" + bytes.fromhex(t["subjectPublic"]),
+                              hashlib.sha256).digest()
+        body = (b"\x01\x01" + kid + int(t["issuedAt"]).to_bytes(8, "big") + int(t["notAfter"]).to_bytes(8, "big")
+                + t["windowStartDay"].to_bytes(4, "big") + t["diseaseCode"].to_bytes(2, "big")
+                + bytes([t["reportType"]]) + bytes.fromhex(t["certNonce"]) + commitment)
+        sig = b.crypto_sign(L + b"attestation" + body, sk)[:64]
+        if commitment.hex() != t["subjectCommitment"]:
+            fail(where, f"commitment {commitment.hex()} vs {t['subjectCommitment']}")
+        if (body + sig).hex() != t["attestation"]:
+            fail(where, "attestation bytes differ from libsodium's signature over the layout")
+
+
+def check_reports(vdir):
+    """Reports (spec §8.1, §8.2): the MAC recomputed with hmac, the commitment opened here."""
+    for t in load(vdir, "report_create_test.json"):
+        where = f"report_create_test.json tcId {t['tcId']}"
+        CHECKED["report"] += 1
+        s = bytes.fromhex(t["pairSecret"])
+        own, peer = bytes.fromhex(t["ownPublic"]), bytes.fromhex(t["peerPublic"])
+        att, bind = bytes.fromhex(t["attestation"]), bytes.fromhex(t["bindKey"])
+        if t["result"] != "valid":
+            if t.get("error") == "ENCOUNTER_BAD_COMMITMENT" and len(att) == 145:
+                opened = hmac.new(bind, L + b"subject" + own, hashlib.sha256).digest()
+                if opened == att[49:81]:
+                    fail(where, "the commitment opens to the own key, yet the vector refuses it")
+            continue
+        pair_id = hkdf_expand(s, L + b"pair-id", 16)
+        body = b"\x01\x02" + pair_id + att + bind
+        mac = hmac.new(hkdf_expand(s, L + b"report-key" + own + peer, 32), L + b"report-mac" + body,
+                       hashlib.sha256).digest()
+        if (body + mac).hex() != t["report"] or pair_id.hex() != t["pairId"]:
+            fail(where, "report bytes differ from the layout MACed here")
+
+
 def main():
     vdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "encounter")
@@ -198,6 +259,8 @@ def main():
     check_conversions(vdir)
     check_x25519(vdir)
     check_secrets(vdir)
+    check_issue(vdir)
+    check_reports(vdir)
     for f in FAIL:
         print("FAIL", f)
     print(f"pynacl_check: libsodium {b.sodium_version_string() if hasattr(b, 'sodium_version_string') else ''}; "

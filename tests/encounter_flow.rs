@@ -51,7 +51,9 @@ fn encounter_report_receive() {
         },
     )
     .unwrap();
-    let report = InfectionReport::create(&alice_rec, &att, &bind_key).encode();
+    let report = InfectionReport::create(&alice_rec, &att, &bind_key)
+        .unwrap()
+        .encode();
     // Alice sends it to Bob's onion address.
     let bob_addr = OnionAddress::from_key(*from_bob.key()).to_string();
     assert_eq!(
@@ -72,10 +74,15 @@ fn encounter_report_receive() {
         rx.receive(&report, &contacts, &keys, &policy, t_test + 61),
         Err(EncounterError::Replayed)
     );
-    // Carol never met Bob: her records cannot produce a report Bob accepts.
+    // Carol never met Bob, and Alice's attestation is not hers: the library refuses to build the
+    // report (§8.2), and a report built by hand on Carol's record is not for Bob.
     let carol = IdentityKey::from_seed([3u8; 32]).unwrap();
     let carol_rec = ContactRecord::new(carol.encounter(&alice.peer_key()).unwrap(), day);
-    let stray = InfectionReport::create(&carol_rec, &att, &bind_key).encode();
+    assert_eq!(
+        InfectionReport::create(&carol_rec, &att, &bind_key),
+        Err(EncounterError::BadCommitment)
+    );
+    let stray = InfectionReport::from_parts(carol_rec.pair_id(), att, bind_key, [0u8; 32]).encode();
     assert_eq!(
         rx.receive(&stray, &contacts, &keys, &policy, t_test + 62),
         Err(EncounterError::NotAContact)

@@ -67,11 +67,16 @@ fn sample_report(contact: &ContactRecord) -> [u8; contact_tracing::encounter::RE
             disease_code: 1,
             report_type: ReportType::Confirmed,
             cert_nonce: [0; 16],
-            subject_commitment: [0; 32],
+            subject_commitment: Attestation::commitment_for(
+                &[0x44; 32],
+                &contact.secret().own_key(),
+            ),
         },
     )
     .expect("issue");
-    InfectionReport::create(contact, &att, &[0x44; 32]).encode()
+    InfectionReport::create(contact, &att, &[0x44; 32])
+        .expect("the attestation commits to the contact's own key")
+        .encode()
 }
 
 fn tampered(r: &InfectionReport) -> InfectionReport {

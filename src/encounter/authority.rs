@@ -1,6 +1,6 @@
 //! Health-authority keys (`spec/encounter.md §7.1`) and the signed attestation (`§7.2`, `§7.3`).
 
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -50,9 +50,13 @@ impl ReportType {
 }
 
 /// A pinned health-authority key with its computed key id and validity window (§7.1).
+///
+/// Admission runs every step of peer-key validation (§3.4), which includes check 1 of the
+/// project's Ed25519 rule (`spec/ed25519.md §3`: canonical `A`, not of small order) and adds the
+/// torsion check of §13 decision 9; signatures are then verified under checks 2–4 of the rule.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct AuthorityKey {
-    key: VerifyingKey,
+    key: crate::ed25519::PublicKey,
     kid: [u8; 8],
     not_before: u64,
     not_after: u64,
@@ -60,7 +64,7 @@ pub struct AuthorityKey {
 }
 
 impl AuthorityKey {
-    /// Validates `public` (§3.4, all four steps) and computes its key id.
+    /// Validates `public` (§3.4, all four steps, in order) and computes its key id (§7.1).
     pub fn new(
         public: &[u8; 32],
         not_before: u64,
@@ -68,7 +72,10 @@ impl AuthorityKey {
         revoked: bool,
     ) -> Result<Self, EncounterError> {
         validate_point(public)?;
-        let key = VerifyingKey::from_bytes(public).map_err(|_| EncounterError::KeyNotOnCurve)?;
+        // Check 1 of the Ed25519 rule holds after §3.4 steps 1–3 (so this cannot fail); decoding
+        // again keeps the one implementation of the rule in charge of verification.
+        let key = crate::ed25519::PublicKey::from_bytes(public)
+            .map_err(|_| EncounterError::KeyNoncanonical)?;
         Ok(AuthorityKey {
             key,
             kid: key_id(public),
@@ -85,7 +92,7 @@ impl AuthorityKey {
 
     /// The Ed25519 public key `H`.
     pub fn public_key(&self) -> [u8; 32] {
-        self.key.to_bytes()
+        *self.key.as_bytes()
     }
 
     /// Start of validity (inclusive).
@@ -103,10 +110,19 @@ impl AuthorityKey {
         self.revoked
     }
 
-    pub(crate) fn verify(&self, att: &Attestation) -> Result<(), EncounterError> {
+    /// Whether `not_before ≤ t < not_after` (§9.2 step 4c).
+    pub fn covers(&self, t: u64) -> bool {
+        self.not_before() <= t && t < self.not_after()
+    }
+
+    /// Checks 2–4 of `spec/ed25519.md §3` for the attestation's signature over
+    /// `ATTESTATION || bytes[0..81]` (§9.2 step 5): a non-canonical `R`, `S ≥ ℓ` and a failed
+    /// cofactored equation all give [`EncounterError::BadSignature`]. Check 1 ran in
+    /// [`AuthorityKey::new`]. Does not look at the key id, the validity window or revocation.
+    pub fn verify(&self, att: &Attestation) -> Result<(), EncounterError> {
         let msg = att.signed_message();
-        // The project's one Ed25519 rule (spec/ed25519.md).
-        crate::ed25519::verify(self.key.as_bytes(), &[&msg], &att.signature)
+        self.key
+            .verify(&[&msg], &att.signature)
             .map_err(|_| EncounterError::BadSignature)
     }
 }

@@ -11,10 +11,13 @@
 //! * [`AuthorityKey`], [`Attestation`], [`InfectionReport`]: the health authority's signed
 //!   attestation and the report sent to each contact (`§7`, `§8`).
 //! * [`Receiver`], [`ReplayCache`]: the ordered receiver checks and the bounded replay cache (`§9`).
+//! * [`ContactBook`]: a bounded contact store (`§9.4`).
 //! * [`LoadGovernor`]: inbound-load accounting that decides when to take the service down (`§10`).
 
 mod address;
 mod authority;
+#[cfg(feature = "alloc")]
+mod contacts;
 mod crypto;
 mod frame;
 mod keys;
@@ -29,6 +32,8 @@ use crate::wire::WireError;
 
 pub use address::{OnionAddress, ADDRESS_LEN, BASE32_LEN};
 pub use authority::{Attestation, AttestationFields, AuthorityKey, ReportType, ATTESTATION_LEN};
+#[cfg(feature = "alloc")]
+pub use contacts::{ContactBook, ContactLimits, Recorded};
 pub use frame::{BroadcastFrame, FRAME_LEN, FRAME_VERSION, LEGACY_BLE_SERVICE_DATA_CAPACITY};
 pub use keys::{
     x25519_contributory, x25519_shared, IdentityKey, PeerKey, TOR_PUBLIC_HEADER,
@@ -43,7 +48,7 @@ pub use report::{InfectionReport, REPORT_LEN};
 pub use rotation::RotationSchedule;
 pub use secret::{day_of, ContactRecord, PairSecret, CONTACT_HORIZON_DAYS, SECONDS_PER_DAY};
 
-/// Every way an `encounter` operation can fail (`spec/encounter.md §11`, error table).
+/// Every way an `encounter` operation can fail (`spec/encounter.md §12`, error table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EncounterError {
@@ -133,6 +138,12 @@ pub enum EncounterError {
     Replayed,
     /// The replay cache has no free slot (§9.3).
     ReplayCacheFull,
+    /// Contact-store limits out of range (§9.4).
+    ContactLimits,
+    /// The day's quota of new contact records is used up (§9.4).
+    ContactQuota,
+    /// The contact store is full of unexpired records (§9.4).
+    ContactStoreFull,
     /// Load-governor parameters out of range (§10).
     DdosParams,
     /// The caller's output buffer is too small (API only).
@@ -141,7 +152,7 @@ pub enum EncounterError {
 
 impl EncounterError {
     /// Every error, in the order of the spec's error table.
-    pub const ALL: [EncounterError; 45] = [
+    pub const ALL: [EncounterError; 48] = [
         EncounterError::AddrNoSuffix,
         EncounterError::AddrSubdomain,
         EncounterError::AddrLength,
@@ -185,11 +196,14 @@ impl EncounterError {
         EncounterError::BadCommitment,
         EncounterError::Replayed,
         EncounterError::ReplayCacheFull,
+        EncounterError::ContactLimits,
+        EncounterError::ContactQuota,
+        EncounterError::ContactStoreFull,
         EncounterError::DdosParams,
         EncounterError::BufferTooSmall,
     ];
 
-    /// Codes that only the API can raise (no vector can trigger them), per `spec/encounter.md §11`.
+    /// Codes that only the API can raise (no vector can trigger them), per `spec/encounter.md §12`.
     pub const API_ONLY: [EncounterError; 1] = [EncounterError::BufferTooSmall];
 }
 
@@ -240,6 +254,9 @@ impl ErrorCode for EncounterError {
             E::BadCommitment => "ENCOUNTER_BAD_COMMITMENT",
             E::Replayed => "ENCOUNTER_REPLAYED",
             E::ReplayCacheFull => "ENCOUNTER_REPLAY_CACHE_FULL",
+            E::ContactLimits => "ENCOUNTER_CONTACT_LIMITS",
+            E::ContactQuota => "ENCOUNTER_CONTACT_QUOTA",
+            E::ContactStoreFull => "ENCOUNTER_CONTACT_STORE_FULL",
             E::DdosParams => "ENCOUNTER_DDOS_PARAMS",
             E::BufferTooSmall => "ENCOUNTER_BUFFER_TOO_SMALL",
         }

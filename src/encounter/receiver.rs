@@ -84,7 +84,10 @@ struct Entry {
     expiry: u64,
 }
 
-/// A replay cache of at most `N` live entries in fixed storage (§9.3 transition table).
+/// A replay cache of at most `N` entries in fixed storage (§9.3 transition table).
+///
+/// `N` is the bound of §11 (bounded state): at most `N` reports can be live at once, and a report
+/// that finds every slot live is refused with [`EncounterError::ReplayCacheFull`] (fail closed).
 #[derive(Clone, Debug)]
 pub struct ReplayCache<const N: usize> {
     slots: [Option<Entry>; N],
@@ -102,8 +105,10 @@ impl<const N: usize> ReplayCache<N> {
         ReplayCache { slots: [None; N] }
     }
 
-    /// Admits `(nonce, pair_id)` until `expiry` (§9.3): [`EncounterError::Replayed`] if a live entry
-    /// exists, [`EncounterError::ReplayCacheFull`] if every slot is live.
+    /// Admits `(nonce, pair_id)` until `expiry` (§9.3): first frees every entry with
+    /// `expiry ≤ now`, then refuses a key that is still present ([`EncounterError::Replayed`]),
+    /// then stores the key in a free slot or, if none is left, refuses it
+    /// ([`EncounterError::ReplayCacheFull`]). A refusal changes nothing but the purge.
     pub fn admit(
         &mut self,
         nonce: &[u8; 16],
@@ -111,36 +116,30 @@ impl<const N: usize> ReplayCache<N> {
         expiry: u64,
         now: u64,
     ) -> Result<(), EncounterError> {
-        let entry = Entry {
+        self.purge(now);
+        if self
+            .slots
+            .iter()
+            .flatten()
+            .any(|e| e.nonce == *nonce && e.pair_id == *pair_id)
+        {
+            return Err(EncounterError::Replayed);
+        }
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|s| s.is_none())
+            .ok_or(EncounterError::ReplayCacheFull)?;
+        *slot = Some(Entry {
             nonce: *nonce,
             pair_id: *pair_id,
             expiry,
-        };
-        if let Some(slot) = self
-            .slots
-            .iter_mut()
-            .find(|s| s.is_some_and(|e| e.nonce == *nonce && e.pair_id == *pair_id))
-        {
-            if slot.is_some_and(|e| e.expiry > now) {
-                return Err(EncounterError::Replayed);
-            }
-            *slot = Some(entry);
-            return Ok(());
-        }
-        match self
-            .slots
-            .iter_mut()
-            .find(|s| s.map_or(true, |e| e.expiry <= now))
-        {
-            Some(slot) => {
-                *slot = Some(entry);
-                Ok(())
-            }
-            None => Err(EncounterError::ReplayCacheFull),
-        }
+        });
+        Ok(())
     }
 
-    /// Frees every entry with `expiry ≤ now`.
+    /// Frees every entry with `expiry ≤ now` (§9.3). [`ReplayCache::admit`] does this itself, so
+    /// calling it changes no verdict; it only releases the entries early.
     pub fn purge(&mut self, now: u64) {
         for s in self.slots.iter_mut() {
             if s.is_some_and(|e| e.expiry <= now) {
@@ -149,7 +148,16 @@ impl<const N: usize> ReplayCache<N> {
         }
     }
 
-    /// Number of occupied slots (live or not yet purged).
+    /// Entries live at `now` (`expiry > now`): what §9.3 bounds by `N`.
+    pub fn live(&self, now: u64) -> usize {
+        self.slots
+            .iter()
+            .flatten()
+            .filter(|e| e.expiry > now)
+            .count()
+    }
+
+    /// Occupied slots, live or expired but not yet purged.
     pub fn len(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
     }
@@ -158,6 +166,32 @@ impl<const N: usize> ReplayCache<N> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The bound `N`.
+    pub fn capacity(&self) -> usize {
+        N
+    }
+}
+
+/// §9.2 step 4 over the pinned keys whose key id is `kid` (the same key may be pinned more than
+/// once, e.g. with successive validity windows): 4a some has `kid`; 4b none of them is revoked
+/// (a revocation of the key wins over every other entry of it); 4c one of them covers
+/// `issued_at`, and the first such is the key step 5 verifies with.
+fn authority_for<'k>(
+    authorities: &'k [AuthorityKey],
+    kid: &[u8; 8],
+    issued_at: u64,
+) -> Result<&'k AuthorityKey, EncounterError> {
+    let mut matching = authorities.iter().filter(|k| k.kid() == *kid).peekable();
+    if matching.peek().is_none() {
+        return Err(EncounterError::UnknownKeyId);
+    }
+    if matching.clone().any(|k| k.revoked()) {
+        return Err(EncounterError::KeyRevoked);
+    }
+    matching
+        .find(|k| k.covers(issued_at))
+        .ok_or(EncounterError::KeyOutsideValidity)
 }
 
 /// The report receiver (§9.2): the ordered checks plus a replay cache of `N` entries.
@@ -202,17 +236,8 @@ impl<const N: usize> Receiver<N> {
         // Step 4: the authority key.
         let att = report.attestation();
         let f = att.fields();
-        let key = authorities
-            .iter()
-            .find(|k| k.kid() == att.kid())
-            .ok_or(EncounterError::UnknownKeyId)?;
-        if key.revoked() {
-            return Err(EncounterError::KeyRevoked);
-        }
-        if f.issued_at < key.not_before() || f.issued_at >= key.not_after() {
-            return Err(EncounterError::KeyOutsideValidity);
-        }
-        // Step 5: strict Ed25519.
+        let key = authority_for(authorities, &att.kid(), f.issued_at)?;
+        // Step 5: the Ed25519 rule of spec/ed25519.md (checks 2–4; check 1 ran at admission).
         key.verify(att)?;
         // Step 6: times.
         if f.issued_at > now.saturating_add(policy.max_skew) {

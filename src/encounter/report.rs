@@ -3,7 +3,7 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::authority::{Attestation, ATTESTATION_LEN};
+use super::authority::{subject_commitment, Attestation, ATTESTATION_LEN};
 use super::crypto::hmac;
 use super::secret::ContactRecord;
 use super::EncounterError;
@@ -27,7 +27,20 @@ pub struct InfectionReport {
 
 impl InfectionReport {
     /// Builds the report for `contact` (§8.2), MACed with `report_key(own → peer)`.
-    pub fn create(contact: &ContactRecord, attestation: &Attestation, bind_key: &[u8; 32]) -> Self {
+    ///
+    /// Refuses with [`EncounterError::BadCommitment`] an attestation whose subject commitment
+    /// does not open to the record's own key under `bind_key`: the receiver would drop such a
+    /// report silently (§9.2 step 8), so a phone holding one attestation per rotating identity
+    /// learns here, not never, that it picked the wrong one.
+    pub fn create(
+        contact: &ContactRecord,
+        attestation: &Attestation,
+        bind_key: &[u8; 32],
+    ) -> Result<Self, EncounterError> {
+        let expected = subject_commitment(bind_key, &contact.secret().own_key());
+        if !bool::from(expected.ct_eq(&attestation.fields().subject_commitment)) {
+            return Err(EncounterError::BadCommitment);
+        }
         let mut report = InfectionReport {
             pair_id: contact.pair_id(),
             attestation: *attestation,
@@ -35,7 +48,7 @@ impl InfectionReport {
             mac: [0u8; 32],
         };
         report.mac = report.compute_mac(&contact.secret().report_key_to_peer());
-        report
+        Ok(report)
     }
 
     /// Reassembles a report from its parts (any MAC; for tests and ports).
@@ -63,7 +76,7 @@ impl InfectionReport {
 
     /// Whether the MAC verifies under `key`, compared in constant time (§9.2 step 3).
     pub fn mac_is_valid(&self, key: &Zeroizing<[u8; 32]>) -> bool {
-        bool::from(self.compute_mac(key).ct_eq(&self.mac))
+        bool::from(self.compute_mac(key).ct_eq(&self.mac()))
     }
 
     /// `pair_id`.

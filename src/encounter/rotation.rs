@@ -49,25 +49,25 @@ impl RotationSchedule {
 
     /// `epoch(t) = floor(t / R)`.
     pub fn epoch(&self, now: u64) -> u64 {
-        now / self.period
+        now / self.period()
     }
 
     /// Whether epoch `e` is live at `now`: `epoch(now) − W < e ≤ epoch(now)`.
     pub fn is_live(&self, e: u64, now: u64) -> bool {
         let cur = self.epoch(now);
-        e <= cur && cur - e < u64::from(self.live)
+        e <= cur && cur - e < u64::from(self.live())
     }
 
     /// The live epochs at `now`, oldest first.
     pub fn live_epochs(&self, now: u64) -> core::ops::RangeInclusive<u64> {
         let cur = self.epoch(now);
-        cur.saturating_sub(u64::from(self.live) - 1)..=cur
+        cur.saturating_sub(u64::from(self.live()) - 1)..=cur
     }
 
     /// `seed_e = HKDF(salt = ROTATION, IKM = M, info = u64be(R) || u64be(e), 32)`.
     pub fn seed(&self, master: &[u8; 32], e: u64) -> Zeroizing<[u8; 32]> {
         let prk = hkdf_extract(ROTATION.bytes, master);
-        hkdf_expand::<32>(&prk, &[&self.period.to_be_bytes(), &e.to_be_bytes()])
+        hkdf_expand::<32>(&prk, &[&self.period().to_be_bytes(), &e.to_be_bytes()])
     }
 
     /// The identity of epoch `e`, if live at `now` ([`EncounterError::EpochNotLive`]).

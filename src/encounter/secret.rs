@@ -240,7 +240,7 @@ mod tests {
 
     /// The brief's suggested labels (`PROTO = "onion-encounter/v1"`), used only here to show that
     /// the construction reproduces the brief's published intermediates; the protocol itself uses
-    /// the registered labels of `src/labels/encounter.rs` (`spec/encounter.md §12` decision 1).
+    /// the registered labels of `src/labels/encounter.rs` (`spec/encounter.md §13` decision 1).
     const BRIEF: KdfLabels = KdfLabels {
         extract: b"onion-encounter/v1",
         pair_secret: b"onion-encounter/v1 pair-secret",

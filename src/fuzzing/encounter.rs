@@ -1,8 +1,18 @@
 //! Fuzz-target bodies of the `encounter` protocol (`spec/encounter.md`).
 
+#[cfg(feature = "alloc")]
+use alloc::collections::BTreeMap;
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
 use crate::encounter::{
     Attestation, AuthorityKey, ContactRecord, EncounterError, InfectionReport, OnionAddress,
     PairSecret, Policy, Receiver, ReportType,
+};
+#[cfg(feature = "alloc")]
+use crate::encounter::{
+    ContactBook, ContactLimits, LoadGovernor, LoadInput, LoadOutput, LoadParams, Recorded,
+    ReplayCache,
 };
 
 /// `encounter_address_parse`: parsing never panics; whatever parses prints in the canonical
@@ -99,7 +109,210 @@ pub fn encounter_receiver(data: &[u8]) {
     }
 }
 
+/// A model of the replay cache (§9.3): a list of live entries, as the table reads.
+#[cfg(feature = "alloc")]
+#[derive(Default)]
+struct CacheModel(Vec<([u8; 16], [u8; 16], u64)>);
+
+#[cfg(feature = "alloc")]
+impl CacheModel {
+    fn admit(
+        &mut self,
+        n: [u8; 16],
+        p: [u8; 16],
+        exp: u64,
+        now: u64,
+        cap: usize,
+    ) -> Result<(), EncounterError> {
+        self.0.retain(|e| e.2 > now);
+        if self.0.iter().any(|e| e.0 == n && e.1 == p) {
+            return Err(EncounterError::Replayed);
+        }
+        if self.0.len() >= cap {
+            return Err(EncounterError::ReplayCacheFull);
+        }
+        self.0.push((n, p, exp));
+        Ok(())
+    }
+}
+
+/// A model of the contact store (§9.4): `pair_id → (last_day, days)` and the day's counter.
+#[cfg(feature = "alloc")]
+struct BookModel {
+    limits: ContactLimits,
+    records: BTreeMap<[u8; 16], (u32, u32)>,
+    quota: (u32, u32),
+}
+
+#[cfg(feature = "alloc")]
+impl BookModel {
+    fn record(&mut self, id: [u8; 16], day: u32) -> Result<Recorded, EncounterError> {
+        let note = |(last, days): &mut (u32, u32)| {
+            if day > *last {
+                *days = days.checked_shl(day - *last).unwrap_or(0) | 1;
+                *last = day;
+            } else if *last - day < 32 {
+                *days |= 1 << (*last - day);
+            }
+        };
+        match self.records.get_mut(&id) {
+            Some(r) if day <= r.0 => {
+                note(r);
+                return Ok(Recorded::Updated);
+            }
+            _ => {}
+        }
+        if day > self.quota.0 {
+            self.quota = (day, 0);
+        }
+        if self.quota.1 >= self.limits.per_day {
+            return Err(EncounterError::ContactQuota);
+        }
+        let out = if let Some(r) = self.records.get_mut(&id) {
+            note(r);
+            Recorded::Updated
+        } else {
+            if self.records.len() >= self.limits.capacity as usize {
+                let (today, keep) = (self.quota.0, self.limits.retention_days);
+                self.records.retain(|_, r| today.saturating_sub(r.0) < keep);
+            }
+            if self.records.len() >= self.limits.capacity as usize {
+                return Err(EncounterError::ContactStoreFull);
+            }
+            self.records.insert(id, (day, 1));
+            Recorded::New
+        };
+        self.quota.1 += 1;
+        Ok(out)
+    }
+}
+
+/// `encounter_state_ops`: the replay cache, the contact store and the load governor driven by
+/// arbitrary operations. The cache and the store agree with a model of their tables, no state
+/// exceeds its bound, and the governor's outputs respect its parameters. Nothing panics.
+#[cfg(feature = "alloc")]
+pub fn encounter_state_ops(data: &[u8]) {
+    let mut bytes = data.iter().copied();
+    let mut next = move || bytes.next();
+    let (Some(a), Some(b), Some(c)) = (next(), next(), next()) else {
+        return;
+    };
+    let limits = ContactLimits {
+        capacity: u32::from(a % 8),
+        per_day: u32::from(b % 6),
+        retention_days: u32::from(c % 34),
+    };
+    let book = ContactBook::new(limits);
+    assert_eq!(book.is_err(), limits.validate().is_err());
+    let mut book = book.ok();
+    let mut book_model = BookModel {
+        limits,
+        records: BTreeMap::new(),
+        quota: (0, 0),
+    };
+    let params = LoadParams {
+        window: 1 + u64::from(a % 16),
+        budget: 1 + u32::from(b % 8),
+        base_cooldown: 1 + u64::from(c % 32),
+        max_cooldown: 32 + u64::from(a),
+    };
+    let mut gov = LoadGovernor::new(params, 0).unwrap();
+    let mut cache = ReplayCache::<4>::new();
+    let mut cache_model = CacheModel::default();
+    let (mut now, mut day) = (0u64, 0u32);
+    while let Some(op) = next() {
+        let arg = next().unwrap_or(0);
+        match op % 6 {
+            0 => now = now.saturating_add(u64::from(arg) * 7),
+            1 => now = now.saturating_sub(u64::from(arg)),
+            2 => {
+                let (n, p) = ([arg % 5; 16], [arg / 5 % 3; 16]);
+                let exp = now.saturating_add(1 + u64::from(next().unwrap_or(0)));
+                let got = cache.admit(&n, &p, exp, now);
+                assert_eq!(got, cache_model.admit(n, p, exp, now, 4));
+                assert!(cache.live(now) <= 4 && cache.len() <= 4);
+            }
+            3 => {
+                day = day.saturating_add(u32::from(arg % 4));
+                // Now and then an encounter recorded late, for an earlier day.
+                let d = if arg & 0x80 != 0 {
+                    day.saturating_sub(u32::from(arg % 3))
+                } else {
+                    day
+                };
+                if let Some(book) = book.as_mut() {
+                    let secret = PairSecret::from_parts([arg % 11; 32], [1; 32], [2; 32]);
+                    let id = secret.pair_id();
+                    let got = book.record(secret, d);
+                    assert_eq!(got, book_model.record(id, d));
+                    assert!(book.len() <= limits.capacity);
+                    assert!(book.counted_on(day) <= limits.per_day);
+                    // At most per_day × retention records are unexpired (§9.4).
+                    let unexpired = book
+                        .iter()
+                        .filter(|r| day.saturating_sub(r.last_day()) < limits.retention_days)
+                        .count();
+                    assert!(
+                        unexpired as u64
+                            <= u64::from(limits.per_day) * u64::from(limits.retention_days)
+                    );
+                    if let Some(r) = book.get(&id) {
+                        assert_eq!(book_model.records.get(&id), Some(&(r.last_day(), r.days())));
+                    }
+                }
+            }
+            4 => {
+                let input = if arg & 1 == 0 {
+                    LoadInput::Tick
+                } else {
+                    LoadInput::Inbound {
+                        weight: u32::from(arg >> 1),
+                    }
+                };
+                let was_up = gov.is_up();
+                match gov.step(input, now) {
+                    LoadOutput::Accept => assert!(was_up && gov.is_up()),
+                    LoadOutput::Drop => assert!(!was_up && !gov.is_up()),
+                    LoadOutput::TakeDown { until } => {
+                        assert!(was_up && !gov.is_up());
+                        let cooldown = until.saturating_sub(now);
+                        assert!(
+                            until == u64::MAX
+                                || (params.base_cooldown..=params.max_cooldown).contains(&cooldown)
+                        );
+                    }
+                    LoadOutput::BringUp => assert!(!was_up && gov.is_up()),
+                    LoadOutput::Idle => assert_eq!(was_up, gov.is_up()),
+                }
+            }
+            _ => {
+                if let Some(book) = book.as_mut() {
+                    let before = book.len();
+                    let removed = book.expire(day);
+                    let keep = limits.retention_days;
+                    book_model
+                        .records
+                        .retain(|_, r| day.saturating_sub(r.0) < keep);
+                    assert_eq!(before - removed, book.len());
+                    assert_eq!(book.len() as usize, book_model.records.len());
+                }
+            }
+        }
+    }
+}
+
 /// This protocol's targets, by name.
+#[cfg(feature = "alloc")]
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("encounter_address_parse", encounter_address_parse),
+    ("encounter_attestation_decode", encounter_attestation_decode),
+    ("encounter_report_decode", encounter_report_decode),
+    ("encounter_receiver", encounter_receiver),
+    ("encounter_state_ops", encounter_state_ops),
+];
+
+/// This protocol's targets, by name (the state machines need `alloc`).
+#[cfg(not(feature = "alloc"))]
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("encounter_address_parse", encounter_address_parse),
     ("encounter_attestation_decode", encounter_attestation_decode),
