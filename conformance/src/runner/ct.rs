@@ -219,7 +219,10 @@ fn report_mac_input(random: Option<[u8; 32]>) -> Value {
     let Ok(att) = Attestation::issue(&[0x43; 32], fields) else {
         return json!({});
     };
-    let report = InfectionReport::create(&ContactRecord::new(theirs, 1), &att, &[0x44; 32]);
+    let Ok(report) = InfectionReport::create(&ContactRecord::new(theirs, 1), &att, &[0x44; 32])
+    else {
+        return json!({});
+    };
     let key = ContactRecord::new(mine, 1).secret().report_key_from_peer();
     let mut mac = report.mac();
     match random {
