@@ -392,7 +392,7 @@ fn discovery_checks_each_field_as_it_is_read() {
     let doc = DiscoveryDocument::new(1, std::vec![entry(3).unwrap(), entry(4).unwrap()]).unwrap();
     let bytes = doc.encode();
     let e0 = 10; // version 1 + published 8 + count 1
-    // nkeys = 61 and nothing after it: the count is refused before any key byte is wanted.
+                 // nkeys = 61 and nothing after it: the count is refused before any key byte is wanted.
     let mut x = bytes[..e0 + 38].to_vec();
     x.push(61);
     assert_eq!(
@@ -422,7 +422,10 @@ fn discovery_checks_each_field_as_it_is_read() {
         id[0] = 1;
         id
     });
-    assert_eq!(DiscoveryDocument::decode(&x), Err(MixError::DiscoveryBadKey));
+    assert_eq!(
+        DiscoveryDocument::decode(&x),
+        Err(MixError::DiscoveryBadKey)
+    );
     assert!(DiscoveryDocument::decode(&bytes).is_ok());
 }
 
@@ -463,4 +466,40 @@ fn replay_partition_bound() {
     let (_, p) = create_forward_with_rng(g, &other, &dest, b"f", &mut rng).unwrap();
     assert!(m.process(NOW, p.as_bytes(), &mut rng).is_ok());
     assert_eq!(m.replay_store().len(), 4);
+}
+
+/// The sender refuses a route key of small order whatever its accumulated scalar: the five
+/// small-order u-coordinates are exactly those X25519 maps to zero, and each is refused at every
+/// hop position (`spec/mix.md §4`, `MIX-BUILD-1`).
+#[test]
+fn sender_refuses_every_small_order_key() {
+    use curve25519_dalek::montgomery::MontgomeryPoint;
+    let mut rng = ChaCha20Rng::from_seed([9; 32]);
+    let (g, _, route) = setup(4, &mut rng);
+    let smalls: [&str; 5] = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    ];
+    for u in smalls {
+        let u: [u8; 32] = hex::decode(u).unwrap().try_into().unwrap();
+        assert_eq!(
+            MontgomeryPoint(u).mul_clamped([0x42; 32]).to_bytes(),
+            [0; 32]
+        );
+        for at in 0..4 {
+            for seed in 0..8u8 {
+                let mut r = route.clone();
+                r[at].public_key = u;
+                let dest = Destination::Mailbox(MailboxAddress([0; 36]));
+                assert_eq!(
+                    create_forward(g, &r, &dest, b"x", &[seed; 32]).err(),
+                    Some(MixError::WeakKey),
+                    "{u:02x?} at hop {at}"
+                );
+            }
+        }
+    }
 }
