@@ -239,7 +239,7 @@ impl DiscoveryDocument {
         out
     }
 
-    /// Strict decoding with signature verification (`spec/mix.md §9`, `MIX-DISC-1`, `MIX-DISC-2`):
+    /// Strict decoding with signature verification (`spec/mix.md §9.1`, `MIX-DISC-1`, `MIX-DISC-2`):
     /// every field is checked as soon as it is read, so the first failing check decides.
     pub fn decode(bytes: &[u8]) -> Result<Self, MixError> {
         let mut r = Reader::new(bytes);

@@ -29,12 +29,12 @@ pub fn day_of(now: u64) -> u32 {
     u32::try_from(now / SECONDS_PER_DAY).unwrap_or(u32::MAX)
 }
 
-/// `KS = d mod 60` (`spec/mix.md §8`).
+/// `KS = d mod 60` (`spec/mix.md §8.1`).
 pub fn key_select_for_day(day: u32) -> u8 {
     u8::try_from(day % u32::from(KEY_SELECT_COUNT)).unwrap_or(0)
 }
 
-/// Resolves a key select at `now` to the live day it names (`spec/mix.md §8`, §7 steps 2–3).
+/// Resolves a key select at `now` to the live day it names (`spec/mix.md §8.1`, §7.1 steps 2–3).
 ///
 /// `MIX_UNKNOWN_KEY_SELECT` for a reserved value, `MIX_KEY_EXPIRED` if the day it names in the
 /// last 60 days is older than the 30-day lifetime.
@@ -85,7 +85,7 @@ impl MixSecret {
     }
 }
 
-/// Storage of replay tags, partitioned by key day (`spec/mix.md §8.1`).
+/// Storage of replay tags, partitioned by key day (`spec/mix.md §8.2`, size `§8.3`).
 pub trait ReplayStore {
     /// Whether `tag` was recorded under `day`.
     fn contains(&self, day: u32, tag: &ReplayTag) -> bool;
@@ -166,7 +166,7 @@ impl Keyring {
         self.keys.is_empty()
     }
     /// Public keys of consecutive held days starting at the first held day that is live at
-    /// `now`: what a Discovery entry lists (`spec/mix.md §9`).
+    /// `now`: what a Discovery entry lists (`spec/mix.md §8.2`, `MIX-KEYS-2`).
     pub fn published(&self, now: u64) -> (u32, Vec<[u8; 32]>) {
         let today = day_of(now);
         let first = today.saturating_sub(KEY_LIFETIME_DAYS - 1);
@@ -186,7 +186,7 @@ impl Keyring {
         (start.unwrap_or(today), keys)
     }
     /// Generates missing keys for days `today ..= today + 30` and destroys keys of days
-    /// `<= today - 30`; returns the destroyed days (`spec/mix.md §8`).
+    /// `<= today - 30`; returns the destroyed days (`spec/mix.md §8.2`, `MIX-KEYS-1`).
     pub fn rotate(&mut self, now: u64, rng: &mut impl CryptoRngCore) -> Vec<u32> {
         let today = day_of(now);
         for d in today..=today.saturating_add(KEY_PUBLISH_AHEAD_DAYS) {
@@ -205,7 +205,7 @@ impl Keyring {
     }
 }
 
-/// How a mix draws the delay of each packet, in seconds (`spec/mix.md §7`, `MIX-DELAY-1`).
+/// How a mix draws the delay of each packet, in seconds (`spec/mix.md §7.2`, `MIX-DELAY-1`): local policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DelayDistribution {
     /// Always `n` seconds (0 for tests and vectors).
@@ -323,7 +323,7 @@ impl<S: ReplayStore> Mix<S> {
     pub fn set_replay_capacity(&mut self, per_day: usize) {
         self.replay_capacity = per_day;
     }
-    /// Key rotation (`spec/mix.md §8`): create keys 30 days ahead, destroy expired keys and
+    /// Key rotation (`spec/mix.md §8.2`): create keys 30 days ahead, destroy expired keys and
     /// drop their replay partitions. Returns the destroyed days.
     pub fn rotate(&mut self, now: u64, rng: &mut impl CryptoRngCore) -> Vec<u32> {
         let dropped = self.keyring.rotate(now, rng);
