@@ -515,7 +515,7 @@ fn discovery_cases() -> Vec<DiscoveryCase> {
         document(NOW, &[e]),
         Some(DiscoveryBadKey),
     );
-    let mut x = document(NOW, &[e3.clone()])[..e0 + 38].to_vec();
+    let mut x = document(NOW, std::slice::from_ref(&e3))[..e0 + 38].to_vec();
     x[e0 + 2..e0 + 34].copy_from_slice(&small_order_points()[0].1);
     x.push(61);
     add(
@@ -537,7 +537,7 @@ fn discovery_cases() -> Vec<DiscoveryCase> {
             Some(DiscoveryNonCanonical),
         );
     }
-    let mut x = document(NOW, &[e3.clone()])[..e0 + 38].to_vec();
+    let mut x = document(NOW, std::slice::from_ref(&e3))[..e0 + 38].to_vec();
     x.push(61);
     add(
         "key count 61 and nothing after it: the count is checked before the keys are read",
@@ -557,7 +557,7 @@ fn discovery_cases() -> Vec<DiscoveryCase> {
     add(
         "one entry cut inside its keys",
         &["Length"],
-        document(NOW, &[e3.clone()])[..e0 + 39 + 40].to_vec(),
+        document(NOW, std::slice::from_ref(&e3))[..e0 + 39 + 40].to_vec(),
         Some(Truncated),
     );
     // Signature (checks 2-4 of spec/ed25519.md).
@@ -768,7 +768,7 @@ fn ed25519_cases() -> Vec<DiscoveryCase> {
         Some(DiscoveryBadSignature),
     );
     // Mixed-order A and cofactored-only signatures are valid.
-    let e = mixed_entry(|i| nonce(i), |_, e| !lenient_equations(e).0);
+    let e = mixed_entry(nonce, |_, e| !lenient_equations(e).0);
     add(
         "identity of mixed order, prime-order R: valid by the cofactored equation only",
         &["Ed25519Edge", "CofactoredOnly"],
@@ -881,7 +881,7 @@ fn ed25519_cases() -> Vec<DiscoveryCase> {
         Some(DiscoveryBadSignature),
     );
     let mut e = h6;
-    let s7 = add_ells(&e.sig[32..].to_vec(), 2);
+    let s7 = add_ells(&e.sig[32..], 2);
     assert!(s7[31] >= 0x20, "S + 2ℓ sets bit 253");
     e.sig[32..].copy_from_slice(&s7);
     add(
