@@ -8,9 +8,11 @@
 //!
 //! Everything takes its randomness and time as arguments; nothing does I/O.
 //!
-//! **Discovery and routes.** [`DiscoveryDocument::decode`] verifies every entity's Ed25519
-//! signature; [`select_route`] picks `r - 1` distinct mixes plus a final entity and a live day key
-//! for each hop (`valid_until` lets a SURB route outlive today), giving a `Vec<`[`RouteHop`]`>`.
+//! **Discovery and routes.** [`DiscoveryDocument::decode`] checks every field as it reads it and
+//! verifies every entity's Ed25519 signature by the one rule of `spec/ed25519.md`;
+//! [`route_candidates`] lists the entities and day keys a route may use (`valid_until` lets a
+//! SURB route outlive today) and [`select_route`] draws `r - 1` distinct mixes plus the final
+//! entity and a day key for each hop from them, giving a `Vec<`[`RouteHop`]`>`.
 //!
 //! **Forward packets** (to a mailbox or to the nymserver): [`create_forward`] /
 //! [`create_forward_with_rng`] take the route, a [`Destination`] (`Mailbox(MailboxAddress)` or
@@ -30,9 +32,10 @@
 //! [`unpad`]; a SURB reply payload only by its creator's [`SurbSecret::open_reply`].
 //!
 //! **Mixes.** A [`Mix`] owns a [`Keyring`] of day keys, a [`ReplayStore`] (in-memory default
-//! [`MemoryReplayStore`]) and a [`DelayDistribution`]. [`Mix::rotate`] creates keys 30 days
-//! ahead and drops expired keys with their replay partitions; [`Mix::process`] is the state
-//! machine of `spec/mix.md §7` (forward with delay, deliver, swap, or a typed drop reason).
+//! [`MemoryReplayStore`]) bounded per key day ([`Mix::set_replay_capacity`], `spec/mix.md §8.2`)
+//! and a [`DelayDistribution`]. [`Mix::rotate`] creates keys 30 days ahead and drops expired keys
+//! with their replay partitions; [`Mix::process`] is the state machine of `spec/mix.md §7`
+//! (forward with delay, deliver, swap, or a typed drop reason).
 //! [`Keyring::published`] lists the day keys that [`EntityEntry::new_signed`] signs into the
 //! entity's Discovery entry; [`DiscoveryDocument::new`] collects the entries.
 

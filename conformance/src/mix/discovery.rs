@@ -4,21 +4,22 @@
 use contact_tracing::error::ErrorCode;
 use contact_tracing::labels::mix as labels;
 use contact_tracing::mix::{
-    route_candidates, select_route, DiscoveryDocument, Geometry, MixError, MixSecret,
+    route_candidates, select_route, DiscoveryDocument, EntityEntry, Geometry, MixError, MixSecret,
+    Roles,
 };
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 
 use super::packet::geometry;
 use super::{start_of, today, ScriptedRng, HEADER, NOW};
 use crate::vector::{
-    expect_value, field, hex, hex_field, u32_field, u64_str_field, FileBuilder, Group, Test,
-    Verdict,
+    expect_hex, expect_value, field, hex, hex_field, u32_field, u64_str_field, FileBuilder, Group,
+    Test, Verdict,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1019,6 +1020,12 @@ pub(super) fn discovery_file() -> (Value, Vec<Vec<u8>>) {
          signature made over the entry with a known key, so that an implementation deciding the \
          case differently gets a different verdict.",
     );
+    f.note(
+        "Pinned",
+        "AUTH_BYPASS",
+        "Identities a client pinned out of band: each pinned number must be present with that \
+         identity (spec/mix.md §9.1), else MIX_DISCOVERY_BAD_SIGNATURE.",
+    );
     f.group("mix-discovery", json!({"version": 1}));
     let mut corpus = Vec::new();
     for (c, flags, bytes, want) in discovery_cases().into_iter().chain(ed25519_cases()) {
@@ -1028,7 +1035,7 @@ pub(super) fn discovery_file() -> (Value, Vec<Vec<u8>>) {
             Ok(doc) => f.valid(
                 &c,
                 &flags,
-                json!({"document": hex(&bytes), "entities": summary(&doc)}),
+                json!({"document": hex(&bytes), "published": doc.published().to_string(), "entities": summary(&doc)}),
             ),
             Err(e) => f.invalid(&c, &flags, e.code(), json!({"document": hex(&bytes)})),
         };
@@ -1036,17 +1043,266 @@ pub(super) fn discovery_file() -> (Value, Vec<Vec<u8>>) {
             corpus.push(bytes);
         }
     }
+    // Pinned identities (a client's out-of-band knowledge, checked after decoding).
+    let t = today();
+    let e3 = RawEntry::honest(3, 0x01, 4, t - 2, 2);
+    let e4 = RawEntry::honest(4, 0x01, 5, t - 1, 2);
+    let two = document(NOW, &[e3.clone(), e4.clone()]);
+    let doc = DiscoveryDocument::decode(&two).expect("valid");
+    let pin = |n: u8, e: &RawEntry| json!({"number": n, "identity": hex(e.identity)});
+    for (c, pins, want) in [
+        ("no pinned identity", vec![], None),
+        ("entity 3 pinned with its identity", vec![pin(3, &e3)], None),
+        ("both entities pinned", vec![pin(3, &e3), pin(4, &e4)], None),
+        (
+            "entity 3 pinned with entity 4's identity",
+            vec![pin(3, &e4)],
+            Some(MixError::DiscoveryBadSignature),
+        ),
+        (
+            "entity 4 correct, entity 3 pinned with another identity",
+            vec![pin(4, &e4), pin(3, &e4)],
+            Some(MixError::DiscoveryBadSignature),
+        ),
+        (
+            "a pinned entity missing from the document",
+            vec![pin(9, &e3)],
+            Some(MixError::DiscoveryBadSignature),
+        ),
+    ] {
+        let pinned: Vec<(u8, VerifyingKey)> = pins
+            .iter()
+            .map(|p| {
+                let id: [u8; 32] = ::hex::decode(p["identity"].as_str().expect("hex"))
+                    .expect("hex")
+                    .try_into()
+                    .expect("32");
+                (
+                    p["number"].as_u64().expect("number") as u8,
+                    VerifyingKey::from_bytes(&id).expect("key"),
+                )
+            })
+            .collect();
+        assert_eq!(doc.check_pinned(&pinned).err(), want, "pinned case `{c}`");
+        let fields = json!({
+            "document": hex(&two),
+            "pinned": pins,
+            "published": doc.published().to_string(),
+            "entities": summary(&doc),
+        });
+        match want {
+            None => f.valid(c, &["Pinned"], fields),
+            Some(e) => f.invalid(c, &["Pinned"], e.code(), fields),
+        };
+    }
     (f.finish(), corpus)
+}
+
+// ---------------------------------------------------------------------------------------------
+// mix-discovery-sign
+
+/// One entry a publishing test asks for: (seed, number, roles, first day, keys).
+type EntrySpec = ([u8; 32], u8, u8, u32, Vec<[u8; 32]>);
+
+fn build_document(published: u64, specs: &[EntrySpec]) -> Result<DiscoveryDocument, MixError> {
+    let mut entries = Vec::new();
+    for (seed, number, roles, first_day, keys) in specs {
+        let roles = Roles::from_bits(*roles).ok_or(MixError::DiscoveryNonCanonical)?;
+        let sk = SigningKey::from_bytes(seed);
+        entries.push(EntityEntry::new_signed(
+            *number,
+            roles,
+            &sk,
+            *first_day,
+            keys.clone(),
+        )?);
+    }
+    DiscoveryDocument::new(published, entries)
+}
+
+fn spec_json(s: &EntrySpec) -> Value {
+    json!({
+        "seed": hex(s.0),
+        "number": s.1,
+        "roles": s.2,
+        "firstDay": s.3,
+        "keys": s.4.iter().map(hex).collect::<Vec<_>>(),
+    })
+}
+
+pub(super) fn discovery_sign_file() -> Value {
+    let mut f = FileBuilder::new(
+        "mix",
+        "mix-discovery-sign",
+        "spec/mix.md#discovery-publishing",
+        HEADER,
+    );
+    f.note(
+        "Valid",
+        "BASIC",
+        "Entries signed with RFC 8032 keys from fixed seeds, assembled into a document.",
+    );
+    f.note(
+        "Boundary",
+        "EDGE_CASE",
+        "Number 254, 1 or 60 keys, all three roles.",
+    );
+    f.note(
+        "Order",
+        "FUNCTIONALITY",
+        "Entries given out of order: the document lists them ascending by number.",
+    );
+    f.note(
+        "NonCanonical",
+        "MODIFIED_PARAMETER",
+        "Number 0xFF, roles 0 or unknown bits, 0 or 61 keys, no entry, or a repeated number.",
+    );
+    f.group("mix-discovery-sign", json!({}));
+    let t = today();
+    let key = |n: u8, i: usize| MixSecret::from_bytes([n ^ (i as u8) ^ 0x33; 32]).public_key();
+    let spec = |n: u8, roles: u8, k: usize| -> EntrySpec {
+        (
+            [n.wrapping_add(0x21); 32],
+            n,
+            roles,
+            t - 29,
+            (0..k).map(|i| key(n, i)).collect(),
+        )
+    };
+    let cases: Vec<(&str, &[&str], Vec<EntrySpec>)> = vec![
+        ("one mix with two keys", &["Valid"], vec![spec(1, 0x01, 2)]),
+        (
+            "three entities given in ascending order",
+            &["Valid"],
+            vec![spec(1, 0x01, 2), spec(2, 0x01, 1), spec(7, 0x03, 3)],
+        ),
+        (
+            "three entities given out of order",
+            &["Valid", "Order"],
+            vec![spec(7, 0x03, 3), spec(1, 0x01, 2), spec(2, 0x05, 1)],
+        ),
+        (
+            "number 254 with 60 keys and all three roles",
+            &["Valid", "Boundary"],
+            vec![spec(254, 0x07, 60)],
+        ),
+        (
+            "number 0 with one key",
+            &["Valid", "Boundary"],
+            vec![spec(0, 0x02, 1)],
+        ),
+        (
+            "number 0xFF",
+            &["NonCanonical"],
+            vec![spec(1, 0x01, 1), spec(0xFF, 0x01, 1)],
+        ),
+        ("roles 0", &["NonCanonical"], vec![spec(3, 0x00, 1)]),
+        (
+            "roles with bit 3",
+            &["NonCanonical"],
+            vec![spec(3, 0x09, 1)],
+        ),
+        ("no keys", &["NonCanonical"], vec![spec(3, 0x01, 0)]),
+        ("61 keys", &["NonCanonical"], vec![spec(3, 0x01, 61)]),
+        ("no entry", &["NonCanonical"], vec![]),
+        (
+            "number 7 twice",
+            &["NonCanonical"],
+            vec![spec(7, 0x01, 1), spec(2, 0x01, 1), spec(7, 0x02, 2)],
+        ),
+    ];
+    for (comment, flags, specs) in cases {
+        let published = NOW + 17;
+        let fields = json!({
+            "published": published.to_string(),
+            "entries": specs.iter().map(spec_json).collect::<Vec<_>>(),
+        });
+        match build_document(published, &specs) {
+            Ok(doc) => {
+                let bytes = doc.encode();
+                assert!(
+                    DiscoveryDocument::decode(&bytes).is_ok(),
+                    "`{comment}` decodes"
+                );
+                let mut fields = fields;
+                fields["document"] = json!(hex(bytes));
+                f.valid(comment, flags, fields)
+            }
+            Err(e) => f.invalid(comment, flags, e.code(), fields),
+        };
+    }
+    f.finish()
+}
+
+pub(super) fn check_discovery_sign(_: &Group, t: &Test) -> Result<Verdict, String> {
+    let published = u64_str_field(t, "published")?;
+    let specs: Vec<EntrySpec> = field(t, "entries")?
+        .as_array()
+        .ok_or("`entries` is not a list")?
+        .iter()
+        .map(|e| {
+            let o = e.as_object().ok_or("entry is not an object")?;
+            let keys = field(o, "keys")?
+                .as_array()
+                .ok_or("`keys` is not a list")?
+                .iter()
+                .map(|k| {
+                    let v = ::hex::decode(k.as_str().ok_or("key is not hex")?)
+                        .map_err(|_| "key is not hex".to_string())?;
+                    <[u8; 32]>::try_from(v).map_err(|_| "key is not 32 bytes".to_string())
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok((
+                crate::vector::hex_array(o, "seed")?,
+                u8::try_from(u32_field(o, "number")?).map_err(|_| "number > 255")?,
+                u8::try_from(u32_field(o, "roles")?).map_err(|_| "roles > 255")?,
+                u32_field(o, "firstDay")?,
+                keys,
+            ))
+        })
+        .collect::<Result<_, String>>()?;
+    match build_document(published, &specs) {
+        Ok(doc) => {
+            expect_hex(t, "document", doc.encode())?;
+            Ok(Verdict::Valid)
+        }
+        Err(e) => Ok(Verdict::Invalid(e.code())),
+    }
+}
+
+/// The `pinned` input: `(number, identity)` pairs a client knows out of band.
+fn pinned(t: &Test) -> Result<Option<Vec<(u8, VerifyingKey)>>, String> {
+    let Some(list) = t.get("pinned") else {
+        return Ok(None);
+    };
+    let list = list.as_array().ok_or("`pinned` is not a list")?;
+    list.iter()
+        .map(|p| {
+            let o = p.as_object().ok_or("pinned entry is not an object")?;
+            let n = u8::try_from(u32_field(o, "number")?).map_err(|_| "number > 255")?;
+            let id: [u8; 32] = crate::vector::hex_array(o, "identity")?;
+            let vk = VerifyingKey::from_bytes(&id).map_err(|_| "pinned identity is not a key")?;
+            Ok((n, vk))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(Some)
 }
 
 pub(super) fn check_discovery(_: &Group, t: &Test) -> Result<Verdict, String> {
     let b = hex_field(t, "document")?;
+    let pins = pinned(t)?;
     match DiscoveryDocument::decode(&b) {
         Ok(doc) => {
             if doc.encode() != b {
                 return Err("re-encoding differs".into());
             }
+            expect_value(t, "published", json!(doc.published().to_string()))?;
             expect_value(t, "entities", summary(&doc))?;
+            if let Some(pins) = pins {
+                if let Err(e) = doc.check_pinned(&pins) {
+                    return Ok(Verdict::Invalid(e.code()));
+                }
+            }
             Ok(Verdict::Valid)
         }
         Err(e) => Ok(Verdict::Invalid(e.code())),

@@ -1,6 +1,7 @@
 //! Vectors of the `mix` protocol (`spec/mix.md §12`): generator and check handlers for the group
 //! types `mix-lioness`, `mix-packet`, `mix-surb`, `mix-surb-open`, `mix-surb-decode`,
-//! `mix-unpad`, `mix-process`, `mix-key-select`, `mix-delay`, `mix-discovery` and `mix-route`.
+//! `mix-unpad`, `mix-process`, `mix-key-select`, `mix-delay`, `mix-discovery`,
+//! `mix-discovery-sign` and `mix-route`.
 //!
 //! Packet and SURB vectors are byte-exact constructions in the style of BOLT 4's
 //! `onion-test.json`: the ephemeral secret and every mix secret are inputs, and every hop's
@@ -43,6 +44,7 @@ fn handler(group_type: &str) -> Option<Handler> {
         "mix-key-select" => Some(process::check_key_select),
         "mix-delay" => Some(process::check_delay),
         "mix-discovery" => Some(discovery::check_discovery),
+        "mix-discovery-sign" => Some(discovery::check_discovery_sign),
         "mix-route" => Some(discovery::check_route),
         _ => None,
     }
@@ -105,6 +107,10 @@ fn generate() -> Vec<(String, Value)> {
         (
             "mix/discovery_test.json".into(),
             discovery::discovery_file().0,
+        ),
+        (
+            "mix/discovery_sign_test.json".into(),
+            discovery::discovery_sign_file(),
         ),
         ("mix/route_test.json".into(), discovery::route_file()),
     ]

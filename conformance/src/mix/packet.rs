@@ -3,11 +3,10 @@
 
 use contact_tracing::error::ErrorCode;
 use contact_tracing::mix::{
-    create_forward, create_surb, key_select_for_day, reply_key, unpad, Destination, Geometry,
-    HopKeys, Lioness, MailboxAddress, MixError, MixSecret, Outcome, PacketView, RouteHop, Surb,
-    SurbSecret,
+    blind, create_forward, create_forward_with_rng, create_surb, create_surb_with_rng,
+    key_select_for_day, reply_key, shared_secret, unpad, Destination, Geometry, HopKeys, Lioness,
+    MailboxAddress, MixError, MixSecret, Outcome, PacketView, RouteHop, Surb, SurbSecret,
 };
-use curve25519_dalek::montgomery::MontgomeryPoint;
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 use serde_json::{json, Map, Value};
@@ -237,15 +236,14 @@ fn trace(
     let mut bytes = packet.to_vec();
     for (i, (hop, secret)) in nodes.iter().enumerate() {
         let view = PacketView::parse(g, &bytes)?;
-        let shared = MontgomeryPoint(*view.alpha())
-            .mul_clamped(*secret)
-            .to_bytes();
-        let keys = HopKeys::derive(&shared);
+        let shared = shared_secret(secret, view.alpha());
         let auth = view.authenticate(secret)?;
+        let keys = auth.keys();
+        if keys.rho() != HopKeys::derive(&shared).rho() {
+            return Err(MixError::BadMac);
+        }
         let routing = auth.routing();
-        let blinded = MontgomeryPoint(*view.alpha())
-            .mul_clamped(*keys.blinding())
-            .to_bytes();
+        let blinded = blind(view.alpha(), keys.blinding());
         let mut h = json!({
             "entity": hop.entity,
             "alpha": hex(view.alpha()),
@@ -669,7 +667,9 @@ pub(super) fn check_packet(group: &Group, t: &Test) -> Result<Verdict, String> {
     let dest = destination(t)?;
     let message = hex_field(t, "message")?;
     let e: [u8; 32] = hex_array(t, "ephemeralSecret")?;
-    let (first, pkt) = match create_forward(g, &route, &dest, &message, &e) {
+    // The ephemeral secret is the first 32 bytes the sender's RNG gives.
+    let mut rng = super::ScriptedRng::new(e.iter().map(|b| u64::from(*b)).collect());
+    let (first, pkt) = match create_forward_with_rng(g, &route, &dest, &message, &mut rng) {
         Ok(x) => x,
         Err(e) => return Ok(Verdict::Invalid(e.code())),
     };
@@ -854,22 +854,34 @@ pub(super) fn check_surb(group: &Group, t: &Test) -> Result<Verdict, String> {
     let mk: [u8; 32] = hex_array(t, "messageKey")?;
     let mailbox = MailboxAddress(hex_array(t, "mailbox")?);
     let msg = hex_field(t, "replyMessage")?;
-    let (surb, secret) = match create_surb(g, &route, &mailbox, &e, &mk) {
+    // The ephemeral secret and then the MessageKey are the first 64 bytes the creator's RNG gives.
+    let bytes: Vec<u64> = e.iter().chain(&mk).map(|b| u64::from(*b)).collect();
+    let mut rng = super::ScriptedRng::new(bytes);
+    let (surb, secret) = match create_surb_with_rng(g, &route, &mailbox, &mut rng) {
         Ok(x) => x,
         Err(e) => return Ok(Verdict::Invalid(e.code())),
     };
     let wire = surb.encode();
     expect_hex(t, "surb", &wire)?;
     let kept = secret.to_bytes();
+    if kept.len() != g.surb_secret_len() {
+        return Err("SURB secret length differs from the geometry's".into());
+    }
     expect_hex(t, "surbSecret", &*kept)?;
     expect_hex(t, "replyKey", *reply_key(&mk))?;
     // The replier works from the wire form only.
     let received = Surb::decode(g, &wire).map_err(err)?;
+    if received.header() != &wire[..g.header_len()] || received.message_key() != &mk {
+        return Err("decoded SURB differs from the created one".into());
+    }
     let (first, pkt) = match received.reply(&msg) {
         Ok(x) => x,
         Err(e) => return Ok(Verdict::Invalid(e.code())),
     };
-    expect_value(t, "firstHop", json!(first))?;
+    if first != received.first_hop() {
+        return Err("the reply goes elsewhere than the SURB's first hop".into());
+    }
+    expect_value(t, "firstHop", json!(received.first_hop()))?;
     expect_hex(t, "replyPacket", pkt.as_bytes())?;
     let (hops, outcome) = trace(g, &nodes, pkt.as_bytes()).map_err(err)?;
     expect_value(t, "hops", json!(hops))?;
