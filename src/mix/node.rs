@@ -19,10 +19,10 @@ pub const KEY_LIFETIME_DAYS: u32 = 30;
 pub const KEY_PUBLISH_AHEAD_DAYS: u32 = 30;
 /// Most day keys a keyring holds after [`Keyring::rotate`]: 30 live and 30 ahead
 /// (`spec/mix.md §8.2`).
-pub const MAX_HELD_DAYS: usize = (KEY_LIFETIME_DAYS + KEY_PUBLISH_AHEAD_DAYS) as usize;
+pub const MAX_HELD_DAYS: usize = 60;
 /// Default bound of one day's replay-cache partition (`spec/mix.md §8.2`): 2^21 tags, about
 /// 2.4 times the share of one key day at the design load of 10 packets per second.
-pub const DEFAULT_REPLAY_CAPACITY_PER_DAY: usize = 1 << 21;
+pub const DEFAULT_REPLAY_CAPACITY_PER_DAY: usize = 2_097_152;
 
 /// The day number of `now` (Unix seconds), saturating at `u32::MAX`.
 pub fn day_of(now: u64) -> u32 {

@@ -940,6 +940,14 @@ fn ed25519_cases() -> Vec<DiscoveryCase> {
     out
 }
 
+/// The roles as the union of the single roles they contain: equal to `roles` for valid roles.
+fn roles_by_union(roles: Roles) -> Option<Roles> {
+    [Roles::MIX, Roles::MAILBOX, Roles::NYMSERVER]
+        .into_iter()
+        .filter(|r| roles.contains(*r))
+        .reduce(Roles::union)
+}
+
 fn summary(doc: &DiscoveryDocument) -> Value {
     json!(doc
         .entities()
@@ -1295,6 +1303,13 @@ pub(super) fn check_discovery(_: &Group, t: &Test) -> Result<Verdict, String> {
         Ok(doc) => {
             if doc.encode() != b {
                 return Err("re-encoding differs".into());
+            }
+            if doc
+                .entities()
+                .iter()
+                .any(|e| roles_by_union(e.roles()) != Some(e.roles()))
+            {
+                return Err("roles are not the union of the roles they contain".into());
             }
             expect_value(t, "published", json!(doc.published().to_string()))?;
             expect_value(t, "entities", summary(&doc))?;

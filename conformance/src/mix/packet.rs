@@ -236,6 +236,9 @@ fn trace(
     let mut bytes = packet.to_vec();
     for (i, (hop, secret)) in nodes.iter().enumerate() {
         let view = PacketView::parse(g, &bytes)?;
+        if view.address().len() != g.address_len() || view.payload().len() != g.payload_len() {
+            return Err(MixError::BadLength);
+        }
         let shared = shared_secret(secret, view.alpha());
         let auth = view.authenticate(secret)?;
         let keys = auth.keys();

@@ -76,11 +76,22 @@ fn run_steps(
     capacity: usize,
     keys: &[(u32, [u8; 32])],
     steps: &[Op],
-) -> (Vec<Map<String, Value>>, Option<MixError>) {
+) -> Result<(Vec<Map<String, Value>>, Option<MixError>), String> {
     let mut mix = Mix::new(entity, g, DelayDistribution::Fixed(0));
     mix.set_replay_capacity(capacity);
     for (d, s) in keys {
         mix.keyring_mut().insert(*d, MixSecret::from_bytes(*s));
+    }
+    // The mix reports the configuration it was given.
+    let days: std::collections::BTreeSet<u32> = keys.iter().map(|(d, _)| *d).collect();
+    if mix.number() != entity
+        || mix.geometry() != g
+        || mix.replay_capacity() != capacity
+        || mix.keyring().len() != days.len()
+        || mix.keyring().is_empty() != days.is_empty()
+        || !mix.replay_store().is_empty()
+    {
+        return Err("the mix does not report its configuration".into());
     }
     // Only key generation during `rotate` draws from it; no output depends on it.
     let mut rng = ChaCha20Rng::from_seed([0; 32]);
@@ -90,14 +101,19 @@ fn run_steps(
         last = None;
         let o = match s {
             Op::Process { now, packet } => match mix.process(*now, packet, &mut rng) {
-                Ok(p) => match p.outcome {
-                    Outcome::Forward { next, packet } => {
-                        json!({"expect": "forward", "next": next, "packetOut": hex(packet)})
+                Ok(p) => match (p.forward(), p.outcome) {
+                    (Some((next, packet)), Outcome::Forward { .. }) => {
+                        json!({"expect": "forward", "next": next, "packetOut": hex(packet.as_bytes())})
                     }
-                    Outcome::Deliver { mailbox, payload } => {
+                    (_, Outcome::Forward { .. }) | (Some(_), _) => {
+                        return Err("Processed::forward disagrees with the outcome".into())
+                    }
+                    (None, Outcome::Deliver { mailbox, payload }) => {
                         json!({"expect": "deliver", "mailbox": hex(mailbox.0), "payload": hex(payload)})
                     }
-                    Outcome::Swap { payload } => json!({"expect": "swap", "payload": hex(payload)}),
+                    (None, Outcome::Swap { payload }) => {
+                        json!({"expect": "swap", "payload": hex(payload)})
+                    }
                 },
                 Err(e) => {
                     last = Some(e);
@@ -110,16 +126,21 @@ fn run_steps(
                     "destroyed": destroyed,
                     "keyDays": mix.keyring().days().collect::<Vec<_>>(),
                     "replayTags": mix.replay_store().len(),
+                    "replayDays": mix.replay_store().days().collect::<Vec<_>>(),
                 })
             }
             Op::Published { now } => {
                 let (first, keys) = mix.keyring().published(*now);
-                json!({"firstDay": first, "keyCount": keys.len()})
+                json!({
+                    "firstDay": first,
+                    "keyCount": keys.len(),
+                    "keys": keys.iter().map(hex).collect::<Vec<_>>(),
+                })
             }
         };
         out.push(obj(o));
     }
-    (out, last)
+    Ok((out, last))
 }
 
 struct Case {
@@ -726,10 +747,12 @@ fn process_cases(pk: &Packets) -> Vec<(&'static str, usize, Vec<Case>)> {
         None,
     );
     add(
-        "after rotation: 60 keys from 29 days ago",
-        &["Published", "Rotate"],
-        (t - 29..t).map(|d| (d, [d as u8; 32])).collect(),
-        vec![Op::Rotate { now: NOW }, Op::Published { now: NOW }],
+        "published keys of exactly 60 consecutive days from 29 days ago",
+        &["Published"],
+        (t - 29..=t + 30)
+            .map(|d| (d, [d as u8 ^ 0x5c; 32]))
+            .collect(),
+        vec![Op::Published { now: NOW }],
         None,
     );
     let rotation = cases;
@@ -826,7 +849,8 @@ pub(super) fn process_file() -> Value {
             json!({"hops": 4, "packetLen": pk.g.packet_len(), "delaySeconds": 0, "entity": 200, "replayCapacity": capacity}),
         );
         for case in cases {
-            let (outs, e) = run_steps(pk.g, 200, capacity, &case.keys, &case.steps);
+            let (outs, e) =
+                run_steps(pk.g, 200, capacity, &case.keys, &case.steps).expect("consistent mix");
             assert_eq!(e, case.want, "process case `{}`", case.comment);
             let steps: Vec<Value> = case
                 .steps
@@ -882,7 +906,7 @@ pub(super) fn check_process(group: &Group, t: &Test) -> Result<Verdict, String> 
         .iter()
         .map(|o| Op::parse(o))
         .collect::<Result<_, String>>()?;
-    let (outs, e) = run_steps(g, entity, capacity, &keys, &ops);
+    let (outs, e) = run_steps(g, entity, capacity, &keys, &ops)?;
     for (i, (step, out)) in steps.iter().zip(outs).enumerate() {
         expect_outputs(step, out).map_err(|m| format!("step {i}: {m}"))?;
     }
