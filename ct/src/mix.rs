@@ -1,4 +1,4 @@
-//! Constant-time cases of the `mix` protocol (`spec/mix.md §13`): LIONESS, the mix's DH path
+//! Constant-time cases of the `mix` protocol (`spec/mix.md §14`): LIONESS, the mix's DH path
 //! (shared secret, key derivation, header stream, blinding, payload decryption) and the header
 //! MAC comparison. Secrets: the mix's day key and everything derived from the shared secret.
 

@@ -6,7 +6,8 @@ mod bodies {
 
     use crate::mix::{
         create_forward, key_select_for_day, DelayDistribution, Destination, DiscoveryDocument,
-        Geometry, MailboxAddress, Mix, MixError, MixSecret, Outcome, RouteHop, SECONDS_PER_DAY,
+        Geometry, MailboxAddress, Mix, MixError, MixSecret, Outcome, RouteHop, Surb, SurbSecret,
+        SECONDS_PER_DAY,
     };
 
     const NOW: u64 = 1_700_000_000;
@@ -110,6 +111,29 @@ mod bodies {
         }
     }
 
+    /// `mix_surb_decode`: SURB and SURB-secret decoding never panic; what decodes re-encodes to
+    /// the input; a decoded SURB can be replied through and a decoded secret can open a payload
+    /// (`spec/mix.md §6`).
+    pub fn mix_surb_decode(data: &[u8]) {
+        if let Ok(s) = Surb::decode(G, data) {
+            assert_eq!(s.encode(), data);
+            let (first, packet) = s.reply(b"fuzz").unwrap();
+            assert_eq!(first, s.first_hop());
+            assert_eq!(packet.as_bytes().len(), G.packet_len());
+            assert!(s.reply(&[0; 239]).is_err());
+        }
+        if let Ok(secret) = SurbSecret::from_bytes(data) {
+            assert_eq!(*secret.to_bytes(), data);
+            let g = Geometry::new(u8::try_from(secret.hops()).unwrap()).unwrap();
+            let payload = alloc::vec![0x5a; g.payload_len()];
+            match secret.open_reply(&payload) {
+                Ok(m) => assert!(m.len() < g.payload_len()),
+                Err(e) => assert_eq!(e, MixError::BadPadding),
+            }
+            assert_eq!(secret.open_reply(&payload[1..]), Err(MixError::BadLength));
+        }
+    }
+
     /// A deterministic all-zero "RNG" for the delay: keeps runs reproducible.
     mod rand_core_zero {
         pub struct Zero;
@@ -133,7 +157,9 @@ mod bodies {
 }
 
 #[cfg(feature = "alloc")]
-pub use bodies::{mix_discovery_decode, mix_process, mix_process_mutated, valid_packet};
+pub use bodies::{
+    mix_discovery_decode, mix_process, mix_process_mutated, mix_surb_decode, valid_packet,
+};
 
 /// This protocol's targets, by name.
 #[allow(clippy::type_complexity)]
@@ -142,6 +168,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("mix_process", mix_process),
     ("mix_process_mutated", mix_process_mutated),
     ("mix_discovery_decode", mix_discovery_decode),
+    ("mix_surb_decode", mix_surb_decode),
 ];
 
 /// This protocol's targets, by name (none without `alloc`).

@@ -5,6 +5,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use super::geometry::DELIVER_MARKER;
 use super::MixError;
+use crate::ed25519::PublicKey;
 use crate::labels::mix as labels;
 use crate::wire::Reader;
 
@@ -144,38 +145,44 @@ impl EntityEntry {
         out.extend_from_slice(&self.signature.to_bytes());
     }
 
-    fn decode(r: &mut Reader<'_>) -> Result<Self, MixError> {
+    /// Decodes one entry, checking each field as soon as it is read, in the order of the entry
+    /// table (`spec/mix.md §9.1`): the first failing check decides. `previous` is the number of
+    /// the entry before it, if any (numbers strictly ascend).
+    fn decode(r: &mut Reader<'_>, previous: Option<u8>) -> Result<Self, MixError> {
+        // SPEC: spec/mix.md#discovery (MIX-DISC-2)
         let number = r.u8()?;
-        let roles = r.u8()?;
+        if number == DELIVER_MARKER || previous.is_some_and(|p| p >= number) {
+            return Err(MixError::DiscoveryNonCanonical);
+        }
+        let roles = Roles::from_bits(r.u8()?).ok_or(MixError::DiscoveryNonCanonical)?;
         let identity = r.array::<32>()?;
+        // Check 1 of the one Ed25519 rule (spec/ed25519.md §3) runs when the identity is read.
+        let public = PublicKey::from_bytes(&identity).map_err(|_| MixError::DiscoveryBadKey)?;
+        let vk = VerifyingKey::from_bytes(&identity).map_err(|_| MixError::DiscoveryBadKey)?;
         let first_day = r.u32_be()?;
         let n = usize::from(r.u8()?);
+        if n == 0 || n > MAX_KEYS_PER_ENTRY {
+            return Err(MixError::DiscoveryNonCanonical);
+        }
         let mut keys = Vec::with_capacity(n);
         for _ in 0..n {
             keys.push(r.array::<32>()?);
         }
         let sig = r.array::<64>()?;
-        let roles = Roles::from_bits(roles).ok_or(MixError::DiscoveryNonCanonical)?;
-        if number == DELIVER_MARKER || n == 0 || n > MAX_KEYS_PER_ENTRY {
-            return Err(MixError::DiscoveryNonCanonical);
-        }
-        let vk = VerifyingKey::from_bytes(&identity).map_err(|_| MixError::DiscoveryBadKey)?;
-        let signature = Signature::from_bytes(&sig);
-        // SPEC: spec/mix.md#discovery (MIX-DISC-1): the project's one Ed25519 rule
-        // (spec/ed25519.md).
-        crate::ed25519::verify(
-            &identity,
-            &[&signed_message(number, roles, &identity, first_day, &keys)],
-            &sig,
-        )
-        .map_err(|_| MixError::DiscoveryBadSignature)?;
+        // SPEC: spec/mix.md#discovery (MIX-DISC-1): checks 2-4 of spec/ed25519.md §3.
+        public
+            .verify(
+                &[&signed_message(number, roles, &identity, first_day, &keys)],
+                &sig,
+            )
+            .map_err(|_| MixError::DiscoveryBadSignature)?;
         Ok(EntityEntry {
             number,
             roles,
             identity: vk,
             first_day,
             keys,
-            signature,
+            signature: Signature::from_bytes(&sig),
         })
     }
 }
@@ -232,7 +239,8 @@ impl DiscoveryDocument {
         out
     }
 
-    /// Strict decoding with signature verification (`spec/mix.md §9`, `MIX-DISC-1`).
+    /// Strict decoding with signature verification (`spec/mix.md §9.1`, `MIX-DISC-1`, `MIX-DISC-2`):
+    /// every field is checked as soon as it is read, so the first failing check decides.
     pub fn decode(bytes: &[u8]) -> Result<Self, MixError> {
         let mut r = Reader::new(bytes);
         if r.u8()? != DISCOVERY_VERSION {
@@ -245,11 +253,8 @@ impl DiscoveryDocument {
         }
         let mut entities: Vec<EntityEntry> = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
-            let e = EntityEntry::decode(&mut r)?;
-            if entities.last().is_some_and(|p| p.number >= e.number) {
-                return Err(MixError::DiscoveryNonCanonical);
-            }
-            entities.push(e);
+            let previous = entities.last().map(|p| p.number);
+            entities.push(EntityEntry::decode(&mut r, previous)?);
         }
         r.finish()?;
         Ok(DiscoveryDocument {

@@ -210,7 +210,7 @@ impl<'a> PacketView<'a> {
         replay_tag(self.key_select, self.address)
     }
 
-    /// Steps 6–7 of `spec/mix.md §7`: DH with `secret`, key derivation, constant-time MAC check.
+    /// Steps 6–7 of `spec/mix.md §7.1`: DH with `secret`, key derivation, constant-time MAC check.
     pub fn authenticate(&self, secret: &[u8; 32]) -> Result<Authenticated<'a>, MixError> {
         // SPEC: spec/mix.md#process (MIX-PROC-6)
         let mut shared = x25519_checked(secret, &self.alpha)?;
@@ -233,7 +233,7 @@ pub struct Authenticated<'a> {
     keys: HopKeys,
 }
 
-/// What one hop does with an authenticated packet (`spec/mix.md §7`, transition table).
+/// What one hop does with an authenticated packet (`spec/mix.md §7.3`, transition table).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg(feature = "alloc")]
 pub enum Outcome {
@@ -276,7 +276,7 @@ impl Authenticated<'_> {
         b
     }
 
-    /// Steps 9–10 of `spec/mix.md §7`: parse the routing, blind alpha, decrypt the payload.
+    /// Steps 9–10 of `spec/mix.md §7.1`: parse the routing, blind alpha, decrypt the payload.
     #[cfg(feature = "alloc")]
     pub fn finish(self) -> Result<Outcome, MixError> {
         let routing = self.routing();

@@ -8,9 +8,11 @@
 //!
 //! Everything takes its randomness and time as arguments; nothing does I/O.
 //!
-//! **Discovery and routes.** [`DiscoveryDocument::decode`] verifies every entity's Ed25519
-//! signature; [`select_route`] picks `r - 1` distinct mixes plus a final entity and a live day key
-//! for each hop (`valid_until` lets a SURB route outlive today), giving a `Vec<`[`RouteHop`]`>`.
+//! **Discovery and routes.** [`DiscoveryDocument::decode`] checks every field as it reads it and
+//! verifies every entity's Ed25519 signature by the one rule of `spec/ed25519.md`;
+//! [`route_candidates`] lists the entities and day keys a route may use (`valid_until` lets a
+//! SURB route outlive today) and [`select_route`] draws `r - 1` distinct mixes plus the final
+//! entity and a day key for each hop from them, giving a `Vec<`[`RouteHop`]`>`.
 //!
 //! **Forward packets** (to a mailbox or to the nymserver): [`create_forward`] /
 //! [`create_forward_with_rng`] take the route, a [`Destination`] (`Mailbox(MailboxAddress)` or
@@ -30,9 +32,10 @@
 //! [`unpad`]; a SURB reply payload only by its creator's [`SurbSecret::open_reply`].
 //!
 //! **Mixes.** A [`Mix`] owns a [`Keyring`] of day keys, a [`ReplayStore`] (in-memory default
-//! [`MemoryReplayStore`]) and a [`DelayDistribution`]. [`Mix::rotate`] creates keys 30 days
-//! ahead and drops expired keys with their replay partitions; [`Mix::process`] is the state
-//! machine of `spec/mix.md §7` (forward with delay, deliver, swap, or a typed drop reason).
+//! [`MemoryReplayStore`]) bounded per key day ([`Mix::set_replay_capacity`], `spec/mix.md §8.2`)
+//! and a [`DelayDistribution`]. [`Mix::rotate`] creates keys 30 days ahead and drops expired keys
+//! with their replay partitions; [`Mix::process`] is the state machine of `spec/mix.md §7`
+//! (forward with delay, deliver, swap, or a typed drop reason).
 //! [`Keyring::published`] lists the day keys that [`EntityEntry::new_signed`] signs into the
 //! entity's Discovery entry; [`DiscoveryDocument::new`] collects the entries.
 
@@ -119,8 +122,8 @@ pub use discovery::{DiscoveryDocument, EntityEntry, Roles, MAX_KEYS_PER_ENTRY};
 #[cfg(feature = "alloc")]
 pub use node::{
     day_of, key_select_for_day, resolve_key_select, DelayDistribution, Keyring, MemoryReplayStore,
-    Mix, MixSecret, Processed, ReplayStore, KEY_LIFETIME_DAYS, KEY_PUBLISH_AHEAD_DAYS,
-    SECONDS_PER_DAY,
+    Mix, MixSecret, Processed, ReplayStore, DEFAULT_REPLAY_CAPACITY_PER_DAY, KEY_LIFETIME_DAYS,
+    KEY_PUBLISH_AHEAD_DAYS, MAX_HELD_DAYS, SECONDS_PER_DAY,
 };
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
@@ -128,7 +131,7 @@ pub use packet::{build_header, build_header_unchecked, HeaderBuild};
 #[cfg(feature = "alloc")]
 pub use packet::{create_forward, create_forward_with_rng, Destination, Packet, RouteHop};
 #[cfg(feature = "alloc")]
-pub use route::select_route;
+pub use route::{route_candidates, select_route, RouteCandidate, RouteCandidates};
 #[cfg(feature = "alloc")]
 pub use surb::{create_surb, create_surb_with_rng, reply_key, Surb, SurbSecret};
 
@@ -150,6 +153,8 @@ pub enum MixError {
     KeyExpired,
     /// The packet's replay tag was already recorded.
     Replay,
+    /// The replay-cache partition of the packet's key day is full (`spec/mix.md §8.2`).
+    ReplayCacheFull,
     /// An X25519 output is all-zero (low-order group element or public key).
     WeakKey,
     /// The header MAC does not verify.
@@ -158,13 +163,13 @@ pub enum MixError {
     MalformedAddress,
     /// The payload padding is invalid.
     BadPadding,
-    /// The message is longer than `P - 1` bytes (API only).
+    /// The message is longer than `P - 1` bytes (creating side).
     MessageTooLong,
     /// Hop count outside 1..=16, or a route of the wrong length (API; SURB secret decoding).
     BadHopCount,
-    /// A route names entity 0xFF or a reserved key select (API only).
+    /// A route names entity 0xFF or a reserved key select (creating side).
     BadRoute,
-    /// LIONESS block of at most 32 bytes (API only).
+    /// LIONESS block of at most 32 bytes.
     LionessBlockSize,
     /// The input ended early.
     Truncated,
@@ -180,17 +185,18 @@ pub enum MixError {
     DiscoveryBadKey,
     /// A Discovery entry signature fails, or a pinned identity differs.
     DiscoveryBadSignature,
-    /// Not enough mixes, or no eligible day key, for the requested route (API only).
+    /// Not enough mixes, or no eligible day key, for the requested route (creating side).
     RouteUnavailable,
 }
 
 impl MixError {
     /// Every error, in the order of the spec's error table.
-    pub const ALL: [MixError; 20] = [
+    pub const ALL: [MixError; 21] = [
         MixError::BadLength,
         MixError::UnknownKeySelect,
         MixError::KeyExpired,
         MixError::Replay,
+        MixError::ReplayCacheFull,
         MixError::WeakKey,
         MixError::BadMac,
         MixError::MalformedAddress,
@@ -209,13 +215,10 @@ impl MixError {
         MixError::RouteUnavailable,
     ];
 
-    /// Codes the spec marks as API-only: no wire input produces them, so no vector carries them.
-    pub const API_ONLY: [MixError; 4] = [
-        MixError::MessageTooLong,
-        MixError::BadRoute,
-        MixError::LionessBlockSize,
-        MixError::RouteUnavailable,
-    ];
+    /// Codes the spec marks as API-only: none. Every code, including those of the creating side
+    /// (`MIX_MESSAGE_TOO_LONG`, `MIX_BAD_ROUTE`, `MIX_LIONESS_BLOCK_SIZE`,
+    /// `MIX_ROUTE_UNAVAILABLE`), has vectors (`spec/mix.md §11`).
+    pub const API_ONLY: [MixError; 0] = [];
 }
 
 impl ErrorCode for MixError {
@@ -225,6 +228,7 @@ impl ErrorCode for MixError {
             MixError::UnknownKeySelect => "MIX_UNKNOWN_KEY_SELECT",
             MixError::KeyExpired => "MIX_KEY_EXPIRED",
             MixError::Replay => "MIX_REPLAY",
+            MixError::ReplayCacheFull => "MIX_REPLAY_CACHE_FULL",
             MixError::WeakKey => "MIX_WEAK_KEY",
             MixError::BadMac => "MIX_BAD_MAC",
             MixError::MalformedAddress => "MIX_MALFORMED_ADDRESS",

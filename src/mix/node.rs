@@ -17,18 +17,24 @@ pub const SECONDS_PER_DAY: u64 = 86_400;
 pub const KEY_LIFETIME_DAYS: u32 = 30;
 /// Day keys are generated and published 30 days before they come into force.
 pub const KEY_PUBLISH_AHEAD_DAYS: u32 = 30;
+/// Most day keys a keyring holds after [`Keyring::rotate`]: 30 live and 30 ahead
+/// (`spec/mix.md §8.2`).
+pub const MAX_HELD_DAYS: usize = 60;
+/// Default bound of one day's replay-cache partition (`spec/mix.md §8.2`): 2^21 tags, about
+/// 2.4 times the share of one key day at the design load of 10 packets per second.
+pub const DEFAULT_REPLAY_CAPACITY_PER_DAY: usize = 2_097_152;
 
 /// The day number of `now` (Unix seconds), saturating at `u32::MAX`.
 pub fn day_of(now: u64) -> u32 {
     u32::try_from(now / SECONDS_PER_DAY).unwrap_or(u32::MAX)
 }
 
-/// `KS = d mod 60` (`spec/mix.md §8`).
+/// `KS = d mod 60` (`spec/mix.md §8.1`).
 pub fn key_select_for_day(day: u32) -> u8 {
     u8::try_from(day % u32::from(KEY_SELECT_COUNT)).unwrap_or(0)
 }
 
-/// Resolves a key select at `now` to the live day it names (`spec/mix.md §8`, §7 steps 2–3).
+/// Resolves a key select at `now` to the live day it names (`spec/mix.md §8.1`, §7.1 steps 2–3).
 ///
 /// `MIX_UNKNOWN_KEY_SELECT` for a reserved value, `MIX_KEY_EXPIRED` if the day it names in the
 /// last 60 days is older than the 30-day lifetime.
@@ -79,10 +85,13 @@ impl MixSecret {
     }
 }
 
-/// Storage of replay tags, partitioned by key day (`spec/mix.md §8.1`).
+/// Storage of replay tags, partitioned by key day (`spec/mix.md §8.2`, size `§8.3`).
 pub trait ReplayStore {
     /// Whether `tag` was recorded under `day`.
     fn contains(&self, day: u32, tag: &ReplayTag) -> bool;
+    /// How many tags are recorded under `day` (what the partition bound of `spec/mix.md §8.2`
+    /// is checked against).
+    fn day_len(&self, day: u32) -> usize;
     /// Records `tag` under `day`.
     fn insert(&mut self, day: u32, tag: ReplayTag);
     /// Forgets every tag of `day` (its key expired).
@@ -113,6 +122,9 @@ impl MemoryReplayStore {
 impl ReplayStore for MemoryReplayStore {
     fn contains(&self, day: u32, tag: &ReplayTag) -> bool {
         self.days.get(&day).is_some_and(|s| s.contains(tag))
+    }
+    fn day_len(&self, day: u32) -> usize {
+        self.days.get(&day).map_or(0, BTreeSet::len)
     }
     fn insert(&mut self, day: u32, tag: ReplayTag) {
         self.days.entry(day).or_default().insert(tag);
@@ -145,8 +157,16 @@ impl Keyring {
     pub fn days(&self) -> impl Iterator<Item = u32> + '_ {
         self.keys.keys().copied()
     }
+    /// Number of held day keys (at most [`MAX_HELD_DAYS`] after [`Keyring::rotate`]).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
     /// Public keys of consecutive held days starting at the first held day that is live at
-    /// `now`: what a Discovery entry lists (`spec/mix.md §9`).
+    /// `now`: what a Discovery entry lists (`spec/mix.md §8.2`, `MIX-KEYS-2`).
     pub fn published(&self, now: u64) -> (u32, Vec<[u8; 32]>) {
         let today = day_of(now);
         let first = today.saturating_sub(KEY_LIFETIME_DAYS - 1);
@@ -166,7 +186,7 @@ impl Keyring {
         (start.unwrap_or(today), keys)
     }
     /// Generates missing keys for days `today ..= today + 30` and destroys keys of days
-    /// `<= today - 30`; returns the destroyed days (`spec/mix.md §8`).
+    /// `<= today - 30`; returns the destroyed days (`spec/mix.md §8.2`, `MIX-KEYS-1`).
     pub fn rotate(&mut self, now: u64, rng: &mut impl CryptoRngCore) -> Vec<u32> {
         let today = day_of(now);
         for d in today..=today.saturating_add(KEY_PUBLISH_AHEAD_DAYS) {
@@ -185,7 +205,7 @@ impl Keyring {
     }
 }
 
-/// How a mix draws the delay of each packet, in seconds (`spec/mix.md §7`, `MIX-DELAY-1`).
+/// How a mix draws the delay of each packet, in seconds (`spec/mix.md §7.2`, `MIX-DELAY-1`): local policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DelayDistribution {
     /// Always `n` seconds (0 for tests and vectors).
@@ -249,6 +269,7 @@ pub struct Mix<S: ReplayStore = MemoryReplayStore> {
     geometry: Geometry,
     keyring: Keyring,
     replay: S,
+    replay_capacity: usize,
     delay: DelayDistribution,
 }
 
@@ -267,6 +288,7 @@ impl<S: ReplayStore> Mix<S> {
             geometry,
             keyring: Keyring::new(),
             replay: store,
+            replay_capacity: DEFAULT_REPLAY_CAPACITY_PER_DAY,
             delay,
         }
     }
@@ -290,7 +312,18 @@ impl<S: ReplayStore> Mix<S> {
     pub fn replay_store(&self) -> &S {
         &self.replay
     }
-    /// Key rotation (`spec/mix.md §8`): create keys 30 days ahead, destroy expired keys and
+    /// The bound of each day's replay-cache partition (`spec/mix.md §8.2`; default
+    /// [`DEFAULT_REPLAY_CAPACITY_PER_DAY`]).
+    pub fn replay_capacity(&self) -> usize {
+        self.replay_capacity
+    }
+    /// Sets the bound of each day's replay-cache partition. When a partition holds this many
+    /// tags, further packets on that day's key are dropped with `MIX_REPLAY_CACHE_FULL` until the
+    /// key expires; already recorded tags stay, so replays are still dropped.
+    pub fn set_replay_capacity(&mut self, per_day: usize) {
+        self.replay_capacity = per_day;
+    }
+    /// Key rotation (`spec/mix.md §8.2`): create keys 30 days ahead, destroy expired keys and
     /// drop their replay partitions. Returns the destroyed days.
     pub fn rotate(&mut self, now: u64, rng: &mut impl CryptoRngCore) -> Vec<u32> {
         let dropped = self.keyring.rotate(now, rng);
@@ -316,6 +349,10 @@ impl<S: ReplayStore> Mix<S> {
         // SPEC: spec/mix.md#process (MIX-PROC-5)
         if self.replay.contains(day, &tag) {
             return Err(MixError::Replay);
+        }
+        // SPEC: spec/mix.md#process (MIX-PROC-5b): the partition bound, still before any DH.
+        if self.replay.day_len(day) >= self.replay_capacity {
+            return Err(MixError::ReplayCacheFull);
         }
         let auth = view.authenticate(secret.as_bytes())?;
         // SPEC: spec/mix.md#process (MIX-PROC-8): recorded only after the MAC passed.

@@ -84,6 +84,42 @@ pub struct HeaderBuild {
     pub alphas: Vec<[u8; 32]>,
 }
 
+/// The u-coordinates (canonical, as an X25519 ladder outputs them) of the points of small order
+/// on Curve25519 and its twist: `0`, `1`, `p - 1` and the two points of order 8
+/// (`spec/mix.md §4`, `MIX-BUILD-1`).
+const SMALL_ORDER_U: [[u8; 32]; 5] = [
+    [0; 32],
+    {
+        let mut u = [0u8; 32];
+        u[0] = 1;
+        u
+    },
+    {
+        let mut u = [0xffu8; 32];
+        u[0] = 0xec;
+        u[31] = 0x7f;
+        u
+    },
+    [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ],
+    [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ],
+];
+
+/// Whether the canonical u-coordinate `s` is a point of small order, compared in constant time.
+fn has_small_order(s: &[u8; 32]) -> bool {
+    let hit = SMALL_ORDER_U
+        .iter()
+        .fold(subtle::Choice::from(0), |acc, u| acc | s.ct_eq(u));
+    bool::from(hit)
+}
+
 fn check_route(geometry: Geometry, route: &[RouteHop]) -> Result<(), MixError> {
     if route.len() != geometry.hops() {
         return Err(MixError::BadHopCount);
@@ -118,7 +154,9 @@ pub fn build_header_unchecked(
     for hop in route {
         let alpha = MontgomeryPoint::mul_base(&x).to_bytes();
         let s = Zeroizing::new((MontgomeryPoint(hop.public_key) * x).to_bytes());
-        if bool::from(s.ct_eq(&[0u8; 32])) {
+        // SPEC: spec/mix.md#construction (MIX-BUILD-1): s_i of small order (exactly when P_i
+        // has small order) is refused.
+        if has_small_order(&s) {
             x.zeroize();
             return Err(MixError::WeakKey);
         }

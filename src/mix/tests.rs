@@ -379,3 +379,127 @@ mod prop {
         }
     }
 }
+
+/// Regression for issue 11 defect 5 (`spec/mix.md §9.1`, `MIX-DISC-2`): every field of an entry
+/// is checked as soon as it is read. At commit 98df3a2 the decoder read all `nkeys` keys and the
+/// signature before checking `roles` and `nkeys`, and checked the order of numbers only after the
+/// signature, so each of these inputs gave another code.
+#[test]
+fn discovery_checks_each_field_as_it_is_read() {
+    use ed25519_dalek::SigningKey;
+    let sk = SigningKey::from_bytes(&[5; 32]);
+    let entry = |n: u8| EntityEntry::new_signed(n, Roles::MIX, &sk, 100, std::vec![[9; 32]; 2]);
+    let doc = DiscoveryDocument::new(1, std::vec![entry(3).unwrap(), entry(4).unwrap()]).unwrap();
+    let bytes = doc.encode();
+    let e0 = 10; // version 1 + published 8 + count 1
+                 // nkeys = 61 and nothing after it: the count is refused before any key byte is wanted.
+    let mut x = bytes[..e0 + 38].to_vec();
+    x.push(61);
+    assert_eq!(
+        DiscoveryDocument::decode(&x),
+        Err(MixError::DiscoveryNonCanonical)
+    );
+    // roles = 0 and the entry cut inside its signature: roles is refused first.
+    let mut x = bytes[..e0 + 39 + 64 + 10].to_vec();
+    x[e0 + 1] = 0;
+    assert_eq!(
+        DiscoveryDocument::decode(&x),
+        Err(MixError::DiscoveryNonCanonical)
+    );
+    // The second entry repeats number 3 and so breaks its signature too: the order is refused
+    // before the signature is verified.
+    let mut x = bytes.clone();
+    let e1 = e0 + 39 + 64 + 64;
+    x[e1] = 3;
+    assert_eq!(
+        DiscoveryDocument::decode(&x),
+        Err(MixError::DiscoveryNonCanonical)
+    );
+    // A small-order identity is a bad key (spec/ed25519.md check 1b), not a bad signature.
+    let mut x = bytes.clone();
+    x[e0 + 2..e0 + 34].copy_from_slice(&{
+        let mut id = [0u8; 32];
+        id[0] = 1;
+        id
+    });
+    assert_eq!(
+        DiscoveryDocument::decode(&x),
+        Err(MixError::DiscoveryBadKey)
+    );
+    assert!(DiscoveryDocument::decode(&bytes).is_ok());
+}
+
+/// The replay cache is bounded per key day (`spec/mix.md §8.2`): a full partition refuses new
+/// packets on that key with a typed drop, still drops replays, and leaves other days' keys alone.
+#[test]
+fn replay_partition_bound() {
+    let mut rng = ChaCha20Rng::from_seed([8; 32]);
+    let (g, mut mixes, route) = setup(4, &mut rng);
+    let today = day_of(NOW);
+    let m = &mut mixes[0];
+    m.set_replay_capacity(3);
+    assert_eq!(m.replay_capacity(), 3);
+    let dest = Destination::Mailbox(MailboxAddress([2; 36]));
+    let mut accepted = Vec::new();
+    for _ in 0..3 {
+        let (_, p) = create_forward_with_rng(g, &route, &dest, b"f", &mut rng).unwrap();
+        assert!(m.process(NOW, p.as_bytes(), &mut rng).is_ok());
+        accepted.push(p);
+    }
+    let (_, p) = create_forward_with_rng(g, &route, &dest, b"f", &mut rng).unwrap();
+    assert_eq!(
+        m.process(NOW, p.as_bytes(), &mut rng),
+        Err(MixError::ReplayCacheFull)
+    );
+    assert_eq!(
+        m.process(NOW, accepted[0].as_bytes(), &mut rng),
+        Err(MixError::Replay)
+    );
+    assert_eq!(m.replay_store().day_len(today), 3);
+    // Another day's key still works.
+    let mut other = route.clone();
+    let day = today - 1;
+    let s = MixSecret::random(&mut rng);
+    other[0].key_select = key_select_for_day(day);
+    other[0].public_key = s.public_key();
+    m.keyring_mut().insert(day, s);
+    let (_, p) = create_forward_with_rng(g, &other, &dest, b"f", &mut rng).unwrap();
+    assert!(m.process(NOW, p.as_bytes(), &mut rng).is_ok());
+    assert_eq!(m.replay_store().len(), 4);
+}
+
+/// The sender refuses a route key of small order whatever its accumulated scalar: the five
+/// small-order u-coordinates are exactly those X25519 maps to zero, and each is refused at every
+/// hop position (`spec/mix.md §4`, `MIX-BUILD-1`).
+#[test]
+fn sender_refuses_every_small_order_key() {
+    use curve25519_dalek::montgomery::MontgomeryPoint;
+    let mut rng = ChaCha20Rng::from_seed([9; 32]);
+    let (g, _, route) = setup(4, &mut rng);
+    let smalls: [&str; 5] = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    ];
+    for u in smalls {
+        let u: [u8; 32] = hex::decode(u).unwrap().try_into().unwrap();
+        assert_eq!(
+            MontgomeryPoint(u).mul_clamped([0x42; 32]).to_bytes(),
+            [0; 32]
+        );
+        for at in 0..4 {
+            for seed in 0..8u8 {
+                let mut r = route.clone();
+                r[at].public_key = u;
+                let dest = Destination::Mailbox(MailboxAddress([0; 36]));
+                assert_eq!(
+                    create_forward(g, &r, &dest, b"x", &[seed; 32]).err(),
+                    Some(MixError::WeakKey),
+                    "{u:02x?} at hop {at}"
+                );
+            }
+        }
+    }
+}
