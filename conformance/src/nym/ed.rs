@@ -34,7 +34,7 @@ pub(crate) fn notes(f: &mut FileBuilder) {
     f.note("NonCanonicalR", "SIGNATURE_MALLEABILITY", "R is not a canonical point encoding: refused by check 2.");
     f.note("NonCanonicalS", "SIGNATURE_MALLEABILITY", "S >= l: refused by check 3.");
     f.note("CofactoredOnly", "EDGE_CASE", "Valid by the cofactored equation of check 4 only; a cofactorless verifier rejects it.");
-    f.note("BadEquation", "MODIFIED_SIGNATURE", "Every encoding is canonical but the equation of check 4 fails.");
+    f.note("BadEquation", "AUTH_BYPASS", "Every encoding is canonical but the equation of check 4 fails.");
 }
 
 /// `l`, little-endian.

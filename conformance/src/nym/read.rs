@@ -40,7 +40,7 @@ pub(crate) fn check_read(g: &Group, t: &Test) -> Result<Verdict, String> {
                 Ok(Reading::Ack { ack, steps, notifications }) => {
                     expect_value(t, "kind", json!("ack"))?;
                     expect_hex(t, "element", ack.element)?;
-                    expect_value(t, "steps", json!(steps))?;
+                    expect_value(t, "distance", json!(steps))?;
                     expect_value(t, "count", json!(ack.count))?;
                     expect_value(t, "notifications", Value::Array(notifications.iter().map(notification_json).collect()))?;
                     Ok(Verdict::Valid)
@@ -122,7 +122,7 @@ pub(crate) fn read_file() -> Value {
             Ok(Reading::Ack { ack, steps, notifications }) => {
                 fields["kind"] = json!("ack");
                 fields["element"] = json!(hex(ack.element));
-                fields["steps"] = json!(steps);
+                fields["distance"] = json!(steps);
                 fields["count"] = json!(ack.count);
                 fields["notifications"] = Value::Array(notifications.iter().map(notification_json).collect());
                 f.valid(comment, flags, fields);

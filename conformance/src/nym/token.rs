@@ -48,7 +48,7 @@ fn run(
         let result: Result<&str, &'static str> = match field(s, "op")?.as_str() {
             Some("issue") => {
                 let ha = ha.as_ref().ok_or("issue without authoritySeed")?;
-                let approval = match u32_field(s, "approval")? {
+                let approval = match u32_field(s, "approvalMode")? {
                     0 => ApprovalMode::Automatic,
                     1 => ApprovalMode::Authority,
                     _ => return Err("approval must be 0 or 1".into()),
@@ -60,7 +60,7 @@ fn run(
                     approval,
                     u64_str_field(s, "expires")?,
                 );
-                got.insert("token".into(), json!(hex(tok.encode())));
+                got.insert("issued".into(), json!(hex(tok.encode())));
                 Ok("issued")
             }
             Some("redeem") => {
@@ -132,7 +132,7 @@ pub(crate) fn token_file() -> Value {
     let t = ha.issue(serial, 840, 2, ApprovalMode::Authority, exp);
     let tb = t.encode();
     let issue = json!({"op": "issue", "serial": hex(serial), "disease": 840, "maxGeneration": 2,
-        "approval": 1, "expires": exp.to_string()});
+        "approvalMode": 1, "expires": exp.to_string()});
     sm(&mut f, &gm, "issue and redeem once", &["Valid"], None, vec![issue, redeem(&tb, NOW)]);
     sm(&mut f, &gm, "redeem, then redeem the same token again", &["Reuse"], Some("NYM_TOKEN_SPENT"), vec![redeem(&tb, NOW), redeem(&tb, NOW + 10)]);
     sm(&mut f, &gm, "redeem in the last second before expiry", &["Expired"], None, vec![redeem(&tb, exp - 1)]);
