@@ -16,10 +16,41 @@ mod imp {
     use crate::mix::{create_surb, Geometry, MailboxAddress, MixSecret, RouteHop};
     use crate::nym::authority::{Approval, Authority, Token};
     use crate::nym::{
-        nym_key, seal_blob, swap_auth, ClientMessage, ContactAddress, LogEntry, Mailbox,
-        MailboxStore, NymMessage, NymStore, Nymserver, NymserverSecret, PollResponse, Response,
-        SendOutcome, SwapOutcome, SwapRequest, Upload, DAY, MAX_MAILBOX_PAYLOADS, MAX_QUEUE,
+        chain_element, nym_key, read_payload, seal_blob, ClientMessage, ContactAddress, Fragment,
+        LogEntry, Mailbox, MailboxLimits, MailboxStore, NotificationBody, NymError, NymMessage,
+        NymStore, Nymserver, NymserverLimits, NymserverSecret, PollResponse, Response,
+        SendOutcome, ServerOutput, SwapOutcome, SwapRequest, Upload, DAY, ENTRY_LIFETIME,
+        HISTORY_LEN, MAX_MAILBOX_PAYLOADS, MAX_MESSAGES, MAX_QUEUE,
     };
+
+    /// A counter stream: the fuzz bodies need randomness only for case ids and chain tokens.
+    struct Counter(u8);
+
+    impl rand_core::RngCore for Counter {
+        fn next_u32(&mut self) -> u32 {
+            u32::from(self.next_u8())
+        }
+        fn next_u64(&mut self) -> u64 {
+            u64::from(self.next_u8())
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for d in dest {
+                *d = self.next_u8();
+            }
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+    impl rand_core::CryptoRng for Counter {}
+
+    impl Counter {
+        fn next_u8(&mut self) -> u8 {
+            self.0 = self.0.wrapping_add(1);
+            self.0
+        }
+    }
 
     const G: Geometry = Geometry::FOUR_HOPS;
     const NOW: u64 = 20_000 * DAY;
@@ -28,11 +59,7 @@ mod imp {
     /// decodes re-encodes to the input.
     pub fn nym_message_decode(data: &[u8]) {
         if let Ok(m) = NymMessage::decode(G, data) {
-            let re = match m {
-                NymMessage::Swap(s) => s.encode(),
-                NymMessage::Fragment(f) => f.encode(),
-            };
-            assert_eq!(re, data);
+            assert_eq!(m.encode(), data);
         }
         if let Ok(s) = SwapRequest::decode(G, data) {
             assert_eq!(s.encode(), data);
@@ -90,13 +117,8 @@ mod imp {
             .collect()
     }
 
-    /// `nym_nymserver_ops`: random Swap/Send/expire sequences over three addresses and three SURBs,
-    /// checked against a model of `spec/nym.md §3.4`.
-    pub fn nym_nymserver_ops(data: &[u8]) {
-        let ks: Vec<[u8; 32]> = (0u8..3)
-            .map(|i| ContactAddress::from_seed(&[i + 1; 32]).address())
-            .collect();
-        let surbs: Vec<_> = (0u8..3)
+    fn surbs() -> Vec<(crate::mix::Surb, crate::mix::SurbSecret)> {
+        (0u8..3)
             .filter_map(|i| {
                 create_surb(
                     G,
@@ -106,16 +128,46 @@ mod imp {
                     &[i + 50; 32],
                 )
                 .ok()
-                .map(|s| s.0)
             })
+            .collect()
+    }
+
+    fn body(b: u8) -> NotificationBody {
+        NotificationBody {
+            case_id: [b; 16],
+            chain_token: [b ^ 0x5a; 16],
+            generation: b % 3,
+            disease: 840,
+            time: NOW,
+            duration: u16::from(b),
+        }
+    }
+
+    /// Model of one entry: (created, index of the stored element, used, queue length, next seq).
+    type EntryModel = (u64, usize, bool, usize, u8);
+
+    /// `nym_nymserver_ops`: random Swap/Send/expire sequences over three addresses with their swap
+    /// chains, checked against a model of `spec/nym.md §3.5`; every acknowledgement and every
+    /// message sent is read back by the client's reader.
+    pub fn nym_nymserver_ops(data: &[u8]) {
+        let seeds: Vec<[u8; 32]> = (0u8..3).map(|i| [i + 1; 32]).collect();
+        let ks: Vec<[u8; 32]> = seeds
+            .iter()
+            .map(|s| ContactAddress::from_seed(s).address())
             .collect();
+        let surbs = surbs();
         let mut ns = Nymserver::new(
             G,
             NymserverSecret::from_bytes([9; 32]),
             Authority::from_seed(&[7; 32]).public(),
-        );
-        // Model: per key, (created, used, queue length, current blob).
-        let mut model: BTreeMap<usize, (u64, bool, usize, Vec<u8>)> = BTreeMap::new();
+        )
+        .with_limits(NymserverLimits {
+            max_entries: 2,
+            ..NymserverLimits::default()
+        });
+        let mut model: BTreeMap<usize, EntryModel> = BTreeMap::new();
+        // Which SURB (of `surbs`) each entry holds, to read what comes out of it.
+        let mut holds: BTreeMap<usize, usize> = BTreeMap::new();
         let mut now = NOW;
         for op in data.chunks(2) {
             let (a, b) = match op {
@@ -124,77 +176,199 @@ mod imp {
             };
             let ki = usize::from(b % 3);
             let k = ks[ki];
-            let live = model.get(&ki).is_some_and(|m| now < m.0 + 30 * DAY);
-            if !live {
+            if model.get(&ki).is_some_and(|m| now >= m.0 + ENTRY_LIFETIME) {
                 model.remove(&ki);
             }
             match a % 6 {
-                0 | 1 => {
-                    // Swap with the correct (or zero) authentication, or a wrong one for a = 1.
-                    let blob = seal_blob(&k, &surbs[usize::from(b / 3 % 3)]).unwrap();
-                    let auth = match (model.get(&ki), a % 6) {
-                        (Some(m), 0) => swap_auth(&m.3),
-                        (None, 0) => [0; 32],
-                        (_, _) => [b | 1; 32],
+                0..=2 => {
+                    let si = usize::from(b / 3 % 3);
+                    let blob = seal_blob(&k, &surbs[si].0).unwrap();
+                    let stored = model.get(&ki).map(|m| m.1);
+                    // 0: a fresh element 1..=3 ahead; 1: a stale one; 2: a foreign one.
+                    let index = match (a % 6, stored) {
+                        (0, Some(s)) => s + 1 + usize::from(b / 9 % 3),
+                        (0, None) => usize::from(b / 9 % 4),
+                        (1, Some(s)) => s.saturating_sub(usize::from(b / 9 % 3)),
+                        _ => 0,
                     };
+                    let mut element = *chain_element(&seeds[ki], index).unwrap();
+                    if a % 6 == 2 && stored.is_some() {
+                        element[0] ^= 0xff;
+                    }
                     let req = SwapRequest {
                         key: nym_key(&k),
-                        authentication: auth,
-                        blob: blob.clone(),
+                        authentication: element,
+                        blob,
                     };
+                    let present = ns.store().get(&nym_key(&k)).is_some();
                     let r = ns.swap(now, &req);
-                    match (a % 6, model.get_mut(&ki)) {
-                        (0, Some(m)) => {
-                            let drained = m.2 > 0;
-                            match r.unwrap() {
-                                SwapOutcome::Replaced(p) => assert_eq!(p.is_some(), drained),
-                                SwapOutcome::Created => panic!("created over a live entry"),
+                    match model.get_mut(&ki) {
+                        None => {
+                            if !present && ns.store().len() >= 2 && r == Err(NymError::Capacity) {
+                                continue;
                             }
-                            m.3 = blob;
-                            m.1 = drained;
-                            m.2 = m.2.saturating_sub(1);
+                            assert_eq!(r, Ok(SwapOutcome::Created));
+                            model.insert(ki, (now, index, false, 0, 0));
+                            holds.insert(ki, si);
                         }
-                        (0, None) => {
-                            assert_eq!(r.unwrap(), SwapOutcome::Created);
-                            model.insert(ki, (now, false, 0, blob));
-                        }
-                        _ => assert_eq!(r, Err(crate::nym::NymError::BadAuthentication)),
+                        Some(m) => match a % 6 {
+                            0 => {
+                                let old = holds.insert(ki, si).unwrap();
+                                match r.unwrap() {
+                                    SwapOutcome::Acknowledged(hop, p) => {
+                                        assert!(!m.2);
+                                        assert_eq!(hop, 1);
+                                        let delivered = deliver(&p.into_bytes());
+                                        let old_element = chain_element(&seeds[ki], m.1).unwrap();
+                                        match read_payload(&k, &surbs[old].1, &old_element, &delivered) {
+                                            Ok(crate::nym::Reading::Ack { steps, ack, notifications }) => {
+                                                assert_eq!(steps, index - m.1);
+                                                assert_eq!(ack.count, m.4);
+                                                assert_eq!(notifications.len(), usize::from(m.4).min(HISTORY_LEN));
+                                            }
+                                            other => panic!("not an ack: {other:?}"),
+                                        }
+                                    }
+                                    SwapOutcome::Drained(_, p) => {
+                                        assert!(m.2 && m.3 > 0);
+                                        let delivered = deliver(&p.into_bytes());
+                                        let e = chain_element(&seeds[ki], index).unwrap();
+                                        assert!(matches!(
+                                            read_payload(&k, &surbs[si].1, &e, &delivered),
+                                            Ok(crate::nym::Reading::Notification(_))
+                                        ));
+                                        m.3 -= 1;
+                                    }
+                                    SwapOutcome::Rearmed => {
+                                        assert!(m.2 && m.3 == 0);
+                                        m.2 = false;
+                                    }
+                                    SwapOutcome::Created => panic!("created over a live entry"),
+                                }
+                                m.1 = index;
+                            }
+                            1 => assert_eq!(r, Err(NymError::StaleSwap)),
+                            _ => assert_eq!(r, Err(NymError::BadAuthentication)),
+                        },
                     }
                 }
-                2 | 3 => {
-                    let r = ns.send(now, &k, &[b; 10]);
+                3 => {
+                    let r = ns.send(now, &k, &body(b));
                     match model.get_mut(&ki) {
-                        None => assert_eq!(r, Err(crate::nym::NymError::UnknownAddress)),
-                        Some(m) if !m.1 => {
-                            assert!(matches!(r, Ok(SendOutcome::Sent(1, _))));
-                            m.1 = true;
+                        None => assert_eq!(r, Err(NymError::UnknownAddress)),
+                        Some(m) if m.4 >= MAX_MESSAGES => assert_eq!(r, Err(NymError::Capacity)),
+                        Some(m) => {
+                            match (m.2, m.3 < MAX_QUEUE, r.unwrap()) {
+                                (false, _, SendOutcome::Sent(1, _)) => m.2 = true,
+                                (true, true, SendOutcome::Queued) => m.3 += 1,
+                                (true, false, SendOutcome::Recorded) => {}
+                                (used, room, got) => panic!("send: used {used}, room {room}, got {got:?}"),
+                            }
+                            m.4 += 1;
                         }
-                        Some(m) if m.2 < MAX_QUEUE => {
-                            assert_eq!(r, Ok(SendOutcome::Queued));
-                            m.2 += 1;
-                        }
-                        Some(_) => assert_eq!(r, Err(crate::nym::NymError::QueueFull)),
                     }
                 }
                 4 => now += u64::from(b) * 3600 * 4,
                 _ => {
                     ns.expire(now);
-                    model.retain(|_, m| now < m.0 + 30 * DAY);
+                    model.retain(|_, m| now < m.0 + ENTRY_LIFETIME);
                     assert_eq!(ns.store().len(), model.len());
                 }
             }
+            assert!(ns.store().len() <= 2);
             for (ki, m) in &model {
                 let e = ns.store().get(&nym_key(&ks[*ki])).unwrap();
-                assert_eq!((e.used, e.queue.len()), (m.1, m.2));
-                assert!(e.queue.len() <= MAX_QUEUE);
+                assert_eq!((e.used, e.queue.len(), e.next_seq), (m.2, m.3, m.4));
+                assert!(e.queue.len() <= MAX_QUEUE && e.history.len() <= HISTORY_LEN);
             }
         }
     }
 
+    /// Runs a packet built by `Surb::reply` on the fixed route through its four hops (secrets
+    /// `[n; 32]`, key select 7 valid at `NOW`) and returns the payload delivered to the mailbox.
+    fn deliver(packet: &[u8]) -> Vec<u8> {
+        let mut p = packet.to_vec();
+        for n in [1u8, 2, 3, 10] {
+            match crate::mix::process_hop(G, &[n; 32], &p).unwrap() {
+                crate::mix::Outcome::Forward { packet, .. } => p = packet,
+                crate::mix::Outcome::Deliver { payload, .. } => return payload,
+                crate::mix::Outcome::Swap { .. } => panic!("a reply is delivered, not swapped"),
+            }
+        }
+        panic!("not delivered after four hops")
+    }
+
+    /// `nym_upload_ops`: random fragments, repeats, conflicts, status requests and expiry against a
+    /// nymserver with small limits: nothing panics, every table stays within its bound, and a
+    /// complete upload is processed once.
+    pub fn nym_upload_ops(data: &[u8]) {
+        let mut ns = Nymserver::new(
+            G,
+            NymserverSecret::from_bytes([9; 32]),
+            Authority::from_seed(&[7; 32]).public(),
+        )
+        .with_limits(NymserverLimits {
+            max_partial_uploads: 3,
+            max_completed_uploads: 2,
+            ..NymserverLimits::default()
+        });
+        let mut rng = Counter(0);
+        let mut now = NOW;
+        let surb = surbs().remove(0).0;
+        for op in data.chunks(3) {
+            let (a, b, c) = match op {
+                [a, b, c] => (*a, *b, *c),
+                _ => break,
+            };
+            let id = [b % 5; 16];
+            match a % 4 {
+                0 | 1 => {
+                    let count = u16::from(c % 4) + 1;
+                    let index = u16::from(b / 5) % count;
+                    let len = if index + 1 < count { 216 } else { usize::from(c % 7) + 1 };
+                    let f = Fragment {
+                        upload_id: id,
+                        index,
+                        count,
+                        data: alloc::vec![a % 2; len],
+                    };
+                    let m = f.encode();
+                    let r = ns.handle_message(now, &m, &mut rng);
+                    assert!(!matches!(r, Ok(ServerOutput::Swap(_)) | Ok(ServerOutput::Status(..))));
+                }
+                2 => {
+                    let req = crate::nym::StatusRequest { upload_id: id, surb: surb.clone() };
+                    let r = ns.handle_message(now, &req.encode(), &mut rng);
+                    assert!(matches!(r, Ok(ServerOutput::Status(1, _))));
+                }
+                _ => {
+                    now += u64::from(c) * 1800;
+                    ns.expire(now);
+                }
+            }
+            assert!(ns.partial_uploads() <= 3 && ns.completed_uploads() <= 2);
+        }
+    }
+
+    /// `nym_client_read`: the client's reader on arbitrary payloads for an arm never panics and
+    /// accepts nothing it should not (no SURB secret other than the arm's opens a reply).
+    pub fn nym_client_read(data: &[u8]) {
+        let (_, secret) = surbs().remove(1);
+        let k = ContactAddress::from_seed(&[1; 32]).address();
+        let e = chain_element(&[1; 32], 5).unwrap();
+        let mut payload = alloc::vec![0u8; G.payload_len()];
+        for (p, d) in payload.iter_mut().zip(data) {
+            *p = *d;
+        }
+        let _ = read_payload(&k, &secret, &e, &payload);
+        let _ = read_payload(&k, &secret, &e, data);
+        let _ = crate::nym::read_status(&secret, data);
+    }
+
     /// `nym_mailbox_ops`: random Receive/Serve/expire sequences checked against a model of
-    /// `spec/nym.md §5.1`.
+    /// `spec/nym.md §5.1`, with a bound of three addresses.
     pub fn nym_mailbox_ops(data: &[u8]) {
-        let mut mb = Mailbox::new(G);
+        let mut mb = Mailbox::new(G).with_limits(MailboxLimits { max_addresses: 3 });
         let mut model: BTreeMap<u8, (u64, Vec<Vec<u8>>)> = BTreeMap::new();
         let mut now = NOW;
         for op in data.chunks(2) {
@@ -204,34 +378,45 @@ mod imp {
             };
             let addr_i = b % 4;
             let addr = MailboxAddress([addr_i; 36]);
-            if model.get(&addr_i).is_some_and(|m| now >= m.0 + 30 * DAY) {
-                model.remove(&addr_i);
-            }
+            let expired = model.get(&addr_i).is_some_and(|m| now >= m.0 + 30 * DAY);
             match a % 4 {
                 0 => {
                     let payload = alloc::vec![b; 239];
+                    let stored = mb.store().get(&addr).is_some();
                     let r = mb.receive(now, addr, &payload);
+                    if expired {
+                        model.remove(&addr_i);
+                    }
+                    if !stored && mb.store().len() >= 3 && r == Err(NymError::Capacity) {
+                        continue;
+                    }
                     let m = model.entry(addr_i).or_insert((now, Vec::new()));
                     if m.1.len() >= MAX_MAILBOX_PAYLOADS {
-                        assert_eq!(r, Err(crate::nym::NymError::MailboxFull));
+                        assert_eq!(r, Err(NymError::MailboxFull));
                     } else {
                         r.unwrap();
                         m.1.push(payload);
                     }
                 }
                 1 => {
-                    let want = model.get(&addr_i).map(|m| m.1.clone()).unwrap_or_default();
+                    let want = model
+                        .get(&addr_i)
+                        .filter(|_| !expired)
+                        .map(|m| m.1.clone())
+                        .unwrap_or_default();
                     assert_eq!(mb.serve(now, &addr), want);
                 }
                 2 => now += u64::from(b) * 3600 * 6,
                 _ => {
                     mb.expire(now);
-                    assert!(mb.store().len() <= 4);
+                    model.retain(|_, m| now < m.0 + 30 * DAY);
+                    assert_eq!(mb.store().len(), model.len());
                 }
             }
+            assert!(mb.store().len() <= 3);
             assert_eq!(
                 mb.receive(now, addr, &[0; 238]),
-                Err(crate::nym::NymError::BadLength)
+                Err(NymError::BadLength)
             );
         }
     }
@@ -245,5 +430,7 @@ mod imp {
         ("nym_token_decode", nym_token_decode),
         ("nym_nymserver_ops", nym_nymserver_ops),
         ("nym_mailbox_ops", nym_mailbox_ops),
+        ("nym_upload_ops", nym_upload_ops),
+        ("nym_client_read", nym_client_read),
     ];
 }

@@ -7,15 +7,30 @@ pub const NYM_KEY: Label = Label {
     bytes: b"contact-tracing/v1/nym/nym-key",
     spec: "spec/nym.md#address",
 };
-/// HKDF info of the blob's LIONESS key (`spec/nym.md §3.1`).
-pub const BLOB_KEY: Label = Label {
-    bytes: b"contact-tracing/v1/nym/blob-key",
-    spec: "spec/nym.md#address",
+/// HKDF info prefix of the mask over a blob's MessageKey (`spec/nym.md §3.2`).
+pub const BLOB_MASK: Label = Label {
+    bytes: b"contact-tracing/v1/nym/blob-mask",
+    spec: "spec/nym.md#blob",
 };
-/// Prefix of the Swap authentication hash (`spec/nym.md §3.1`).
-pub const SWAP_AUTH: Label = Label {
-    bytes: b"contact-tracing/v1/nym/swap-auth",
-    spec: "spec/nym.md#address",
+/// Prefix of one step of the swap chain (`spec/nym.md §3.3`).
+pub const SWAP_CHAIN: Label = Label {
+    bytes: b"contact-tracing/v1/nym/swap-chain",
+    spec: "spec/nym.md#chain",
+};
+/// HKDF info of the swap chain's last element, from the address secret (`spec/nym.md §3.3`).
+pub const SWAP_CHAIN_SEED: Label = Label {
+    bytes: b"contact-tracing/v1/nym/chain-seed",
+    spec: "spec/nym.md#chain",
+};
+/// HKDF info of the MessageKey of an acknowledgement (`spec/nym.md §3.5`).
+pub const ACK_KEY: Label = Label {
+    bytes: b"contact-tracing/v1/nym/ack-key",
+    spec: "spec/nym.md#ack",
+};
+/// HKDF info of the key of sealed notification copies (`spec/nym.md §3.6`).
+pub const RESEND_KEY: Label = Label {
+    bytes: b"contact-tracing/v1/nym/resend-key",
+    spec: "spec/nym.md#history",
 };
 /// Prefix of the signed broadcast challenge (`spec/nym.md §4`).
 pub const BROADCAST: Label = Label {
@@ -51,8 +66,11 @@ pub const CHAIN_TOKEN: Label = Label {
 /// Every label of this protocol, for the registry check.
 pub const ALL: &[Label] = &[
     NYM_KEY,
-    BLOB_KEY,
-    SWAP_AUTH,
+    BLOB_MASK,
+    SWAP_CHAIN,
+    SWAP_CHAIN_SEED,
+    ACK_KEY,
+    RESEND_KEY,
     BROADCAST,
     LOG_SALT,
     LOG_KEY,

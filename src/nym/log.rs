@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use super::{NymError, ADDRESS_LEN, LOG_ENTRY_LEN, LOG_RETENTION};
+use super::{NymError, ADDRESS_LEN, LOG_ENTRY_LEN, LOG_RETENTION, MAX_LOG_ENTRIES};
 use crate::labels::nym as labels;
 use crate::wire::{Reader, Writer};
 
@@ -187,20 +187,44 @@ impl LogEntry {
     }
 }
 
-/// The client's contact log with 30-day retention (`spec/nym.md §6.3`, NYM-LOG-1).
-#[derive(Clone, Debug, Default)]
+/// The client's contact log with 30-day retention and a bound on its length (`spec/nym.md §6.3`,
+/// NYM-LOG-1, `§9` Bounded state).
+#[derive(Clone, Debug)]
 pub struct ContactLog {
     entries: Vec<LogEntry>,
+    limit: usize,
+}
+
+impl Default for ContactLog {
+    fn default() -> Self {
+        Self::with_limit(MAX_LOG_ENTRIES)
+    }
 }
 
 impl ContactLog {
-    /// An empty log.
+    /// An empty log holding at most `MAX_LOG_ENTRIES` entries (what one upload carries).
     pub fn new() -> Self {
         Self::default()
     }
-    /// Appends an entry.
-    pub fn push(&mut self, entry: LogEntry) {
+    /// An empty log holding at most `limit` entries (at most `MAX_LOG_ENTRIES`).
+    pub fn with_limit(limit: usize) -> Self {
+        ContactLog {
+            entries: Vec::new(),
+            limit: limit.min(MAX_LOG_ENTRIES),
+        }
+    }
+    /// The bound on the number of entries.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+    /// Appends an entry; `NYM_CAPACITY` when the log is full (the entry is not stored).
+    pub fn push(&mut self, entry: LogEntry) -> Result<(), NymError> {
+        // SPEC: spec/nym.md#bounded-state (contact log)
+        if self.entries.len() >= self.limit {
+            return Err(NymError::Capacity);
+        }
         self.entries.push(entry);
+        Ok(())
     }
     /// Drops entries with `now >= time + LOG_RETENTION`; returns how many were dropped.
     pub fn prune(&mut self, now: u64) -> usize {

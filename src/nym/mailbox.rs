@@ -60,24 +60,55 @@ impl MailboxStore for MemoryMailboxStore {
     }
 }
 
+/// The bounds of a mailbox server (`spec/nym.md §9`, Bounded state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailboxLimits {
+    /// Mailbox addresses stored at once (expired ones count until purged).
+    pub max_addresses: usize,
+}
+
+impl Default for MailboxLimits {
+    fn default() -> Self {
+        MailboxLimits {
+            max_addresses: 1 << 20,
+        }
+    }
+}
+
 /// A mailbox server (`spec/nym.md §5.1`): Receive, Serve, 30-day deletion.
 #[derive(Clone, Debug)]
 pub struct Mailbox<S: MailboxStore = MemoryMailboxStore> {
     geometry: Geometry,
     store: S,
+    limits: MailboxLimits,
 }
 
 impl Mailbox<MemoryMailboxStore> {
-    /// A mailbox with the in-memory store.
+    /// A mailbox with the in-memory store and the default limits.
     pub fn new(geometry: Geometry) -> Self {
         Self::with_store(geometry, MemoryMailboxStore::default())
     }
 }
 
 impl<S: MailboxStore> Mailbox<S> {
-    /// A mailbox over `store`.
+    /// A mailbox over `store` with the default limits.
     pub fn with_store(geometry: Geometry, store: S) -> Self {
-        Mailbox { geometry, store }
+        Mailbox {
+            geometry,
+            store,
+            limits: MailboxLimits::default(),
+        }
+    }
+
+    /// Replaces the limits (a setting of the deployment).
+    pub fn with_limits(mut self, limits: MailboxLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> MailboxLimits {
+        self.limits
     }
 
     /// The store.
@@ -85,13 +116,14 @@ impl<S: MailboxStore> Mailbox<S> {
         &self.store
     }
 
-    /// `Receive(address, payload)` at `now` (`spec/nym.md §5.1`).
+    /// `Receive(address, payload)` at `now` (`spec/nym.md §5.1`): checks in the table's order.
     pub fn receive(
         &mut self,
         now: u64,
         address: MailboxAddress,
         payload: &[u8],
     ) -> Result<(), NymError> {
+        // SPEC: spec/nym.md#mailbox-state (NYM-MBX-2: length first)
         if payload.len() != self.geometry.payload_len() {
             return Err(NymError::BadLength);
         }
@@ -106,7 +138,12 @@ impl<S: MailboxStore> Mailbox<S> {
                 }
                 e.payloads.push(payload.to_vec());
             }
-            _ => {
+            (present, _) => {
+                // SPEC: spec/nym.md#bounded-state (mailbox addresses: a new address is refused
+                // when the store is full; an expired one is overwritten in place)
+                if present.is_none() && self.store.len() >= self.limits.max_addresses {
+                    return Err(NymError::Capacity);
+                }
                 // Absent, or expired but not yet purged: a new first sight.
                 self.store.insert(
                     address,

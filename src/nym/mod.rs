@@ -63,24 +63,30 @@ use crate::wire::WireError;
 
 #[cfg(feature = "alloc")]
 pub use address::{
-    blob_key, nym_key, open_blob, seal_blob, swap_auth, verify_response, Challenge, ContactAddress,
-    Response, RESPONSE_LEN,
+    ack_message_key, blob_mask, chain_distance, chain_element, chain_seed, chain_step, nym_key,
+    open_blob,
+    resend_key, seal_blob, validate_blob, verify_response, Challenge, ContactAddress, Response,
+    RESPONSE_LEN,
 };
 #[cfg(feature = "alloc")]
-pub use client::{Client, ClientConfig, ClientEvent, Outgoing, UPDATE_AFTER, UPDATE_WAIT};
+pub use client::{
+    read_payload, read_status, AddressState, Client, ClientConfig, ClientEvent, ClientPolicy,
+    Outgoing, OutgoingKind, Reading, UploadResult,
+};
 #[cfg(feature = "alloc")]
 pub use log::{ContactLog, LogEntry, NymserverSecret};
 #[cfg(feature = "alloc")]
-pub use mailbox::{Mailbox, MailboxEntry, MailboxStore, MemoryMailboxStore};
+pub use mailbox::{Mailbox, MailboxEntry, MailboxLimits, MailboxStore, MemoryMailboxStore};
 #[cfg(feature = "alloc")]
 pub use messages::{
-    fragment_upload, ClientMessage, Fragment, Notification, NymMessage, PollResponse, SwapRequest,
-    Upload,
+    fragment_upload, Ack, ClientMessage, Fragment, Notification, NotificationBody, NymMessage,
+    PollResponse, SealedRecord, StatusRequest, SwapRequest, Upload, UploadState, UploadStatus,
+    UPLOAD_RESULT_CODES,
 };
 #[cfg(feature = "alloc")]
 pub use nymserver::{
-    Case, CaseMember, MemoryNymStore, NymEntry, NymStore, Nymserver, SendOutcome, ServerOutput,
-    SwapOutcome, UploadReport,
+    Case, CaseMember, Delivery, MemoryNymStore, NymEntry, NymStore, Nymserver, NymserverLimits,
+    Queued, SendOutcome, ServerOutput, SwapOutcome, UploadReport,
 };
 
 /// Seconds per day.
@@ -89,18 +95,28 @@ pub const DAY: u64 = 86_400;
 pub const ADDRESS_LEN: usize = 32;
 /// Length of a nymserver lookup key.
 pub const NYM_KEY_LEN: usize = 32;
-/// Length of a Swap authentication value.
+/// Length of a Swap authentication value (a swap-chain element).
 pub const AUTH_LEN: usize = 32;
 /// One contact address per slot of this many seconds (288 a day).
 pub const SLOT_SECONDS: u64 = 300;
-/// Life of a nymserver entry from its creation.
-pub const ENTRY_LIFETIME: u64 = 30 * DAY;
-/// Life of a mailbox address from first sight.
-pub const MAILBOX_RETENTION: u64 = 30 * DAY;
 /// Life of a contact-log entry.
 pub const LOG_RETENTION: u64 = 30 * DAY;
+/// How long before its slot a client may create a contact address (`spec/nym.md §7.1`).
+pub const MAX_SUPPLY_LEAD: u64 = DAY;
+/// Life of a nymserver entry from its creation: it outlives every log entry naming its address.
+pub const ENTRY_LIFETIME: u64 = LOG_RETENTION + MAX_SUPPLY_LEAD;
+/// Life of a mailbox address from first sight.
+pub const MAILBOX_RETENTION: u64 = 30 * DAY;
 /// Queued messages per nymserver entry.
 pub const MAX_QUEUE: usize = 16;
+/// Messages one nymserver entry accepts over its life (the sequence number is one byte).
+pub const MAX_MESSAGES: u8 = 32;
+/// Sealed copies of the latest messages kept per entry and repeated in acknowledgements.
+pub const HISTORY_LEN: usize = 3;
+/// How far ahead of the stored element a Swap's chain element may be.
+pub const SWAP_WINDOW: usize = 128;
+/// Elements in a contact address's swap chain: Swaps it can make in its life.
+pub const CHAIN_LEN: usize = 512;
 /// Payloads kept per mailbox address.
 pub const MAX_MAILBOX_PAYLOADS: usize = 64;
 /// Data bytes per upload fragment.
@@ -109,16 +125,26 @@ pub const FRAGMENT_DATA_MAX: usize = 216;
 pub const FRAGMENT_HEADER_LEN: usize = 21;
 /// Fragments per upload.
 pub const MAX_FRAGMENTS: u16 = 1024;
-/// Incomplete uploads are dropped after this many seconds.
+/// Incomplete uploads are dropped, and completed ones forgotten, after this many seconds.
 pub const UPLOAD_TIMEOUT: u64 = DAY;
+/// Life of a case after its last upload.
+pub const CASE_LIFETIME: u64 = ENTRY_LIFETIME;
 /// Length of a health-authority token.
 pub const TOKEN_LEN: usize = 92;
 /// Length of an encrypted contact-log entry.
 pub const LOG_ENTRY_LEN: usize = 90;
-/// Length of a notification message.
-pub const NOTIFICATION_LEN: usize = 46;
+/// Length of a notification body (what the nymserver seals and sequences).
+pub const NOTIFICATION_BODY_LEN: usize = 45;
+/// Length of a notification message (`0x01 || seq || body`).
+pub const NOTIFICATION_LEN: usize = 2 + NOTIFICATION_BODY_LEN;
+/// Length of a sealed record (`seq || ciphertext || tag`).
+pub const SEALED_RECORD_LEN: usize = 1 + NOTIFICATION_BODY_LEN + 16;
 /// Length of a case id and of a chain token.
 pub const CASE_ID_LEN: usize = 16;
+/// Length of an upload id.
+pub const UPLOAD_ID_LEN: usize = 16;
+/// Contact-log entries a client keeps: what one upload can carry.
+pub const MAX_LOG_ENTRIES: usize = 2400;
 
 /// Every way a nym operation can fail (`spec/nym.md §8`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,14 +158,16 @@ pub enum NymError {
     Malformed,
     /// A mailbox payload that is not `P` bytes.
     BadLength,
-    /// Swap authentication mismatch.
+    /// A SURB (in a blob or a status request) that breaks `spec/mix.md §6.1`.
+    BadBlob,
+    /// A Swap whose chain element does not lead to the stored one.
     BadAuthentication,
+    /// A Swap whose chain element was already used: delayed, duplicated or replayed.
+    StaleSwap,
     /// Send to an absent or expired entry.
     UnknownAddress,
-    /// The entry's queue is full.
-    QueueFull,
-    /// The blob does not decrypt to a valid SURB.
-    BadBlob,
+    /// A bounded table is full (`spec/nym.md §9`).
+    Capacity,
     /// The mailbox address holds the maximum number of payloads.
     MailboxFull,
     /// Upload fragment fields are inconsistent.
@@ -168,21 +196,24 @@ pub enum NymError {
     BadApproval,
     /// The broadcast response's signature does not verify.
     BadBroadcastSignature,
+    /// A mailbox payload that is neither a notification nor an acknowledgement for its arm.
+    BadReply,
     /// An error of the mix layer (API only).
     Mix,
 }
 
 impl NymError {
     /// Every error, in the order of the spec's error table.
-    pub const ALL: [NymError; 23] = [
+    pub const ALL: [NymError; 25] = [
         NymError::Truncated,
         NymError::TrailingBytes,
         NymError::Malformed,
         NymError::BadLength,
-        NymError::BadAuthentication,
-        NymError::UnknownAddress,
-        NymError::QueueFull,
         NymError::BadBlob,
+        NymError::BadAuthentication,
+        NymError::StaleSwap,
+        NymError::UnknownAddress,
+        NymError::Capacity,
         NymError::MailboxFull,
         NymError::BadFragment,
         NymError::TokenMalformed,
@@ -197,6 +228,7 @@ impl NymError {
         NymError::ChainLimit,
         NymError::BadApproval,
         NymError::BadBroadcastSignature,
+        NymError::BadReply,
         NymError::Mix,
     ];
 
@@ -211,10 +243,11 @@ impl ErrorCode for NymError {
             NymError::TrailingBytes => "NYM_TRAILING_BYTES",
             NymError::Malformed => "NYM_MALFORMED",
             NymError::BadLength => "NYM_BAD_LENGTH",
-            NymError::BadAuthentication => "NYM_BAD_AUTHENTICATION",
-            NymError::UnknownAddress => "NYM_UNKNOWN_ADDRESS",
-            NymError::QueueFull => "NYM_QUEUE_FULL",
             NymError::BadBlob => "NYM_BAD_BLOB",
+            NymError::BadAuthentication => "NYM_BAD_AUTHENTICATION",
+            NymError::StaleSwap => "NYM_STALE_SWAP",
+            NymError::UnknownAddress => "NYM_UNKNOWN_ADDRESS",
+            NymError::Capacity => "NYM_CAPACITY",
             NymError::MailboxFull => "NYM_MAILBOX_FULL",
             NymError::BadFragment => "NYM_BAD_FRAGMENT",
             NymError::TokenMalformed => "NYM_TOKEN_MALFORMED",
@@ -229,6 +262,7 @@ impl ErrorCode for NymError {
             NymError::ChainLimit => "NYM_CHAIN_LIMIT",
             NymError::BadApproval => "NYM_BAD_APPROVAL",
             NymError::BadBroadcastSignature => "NYM_BAD_BROADCAST_SIGNATURE",
+            NymError::BadReply => "NYM_BAD_REPLY",
             NymError::Mix => "NYM_MIX",
         }
     }
@@ -257,6 +291,7 @@ impl core::fmt::Display for NymError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for NymError {}
+
 
 #[cfg(all(test, feature = "alloc"))]
 mod tests;

@@ -1,5 +1,5 @@
 //! One-time health-authority tokens with a disease code and the per-case policy, the nymserver's
-//! spent set, and signed batch approvals (`spec/nym.md §6.2`, `§6.5`).
+//! spent set, and signed batch approvals (`spec/nym.md §6.3`, `§6.6`).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -120,16 +120,62 @@ impl Token {
     }
 }
 
-/// The nymserver's record of redeemed serials (`spec/nym.md §6.2`, NYM-TOKEN-3/4).
-#[derive(Clone, Debug, Default)]
+/// The nymserver's record of redeemed serials (`spec/nym.md §6.3`, NYM-TOKEN-3/4), bounded by a
+/// limit (`spec/nym.md §9`).
+#[derive(Clone, Debug)]
 pub struct SpentSet {
     spent: BTreeMap<[u8; 16], u64>,
+    limit: usize,
+}
+
+impl Default for SpentSet {
+    fn default() -> Self {
+        Self::with_limit(1 << 20)
+    }
 }
 
 impl SpentSet {
-    /// An empty set.
+    /// An empty set with the default limit (2^20 serials).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty set holding at most `limit` serials.
+    pub fn with_limit(limit: usize) -> Self {
+        SpentSet {
+            spent: BTreeMap::new(),
+            limit,
+        }
+    }
+
+    /// Changes the bound (serials already recorded stay).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
+    /// The bound on recorded serials.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The checks of a redemption in their order (`spec/nym.md §6.3`): signature, expiry, not
+    /// spent, room in the set. Changes nothing.
+    pub fn check(&self, token: &Token, authority: &VerifyingKey, now: u64) -> Result<(), NymError> {
+        token.verify(authority, now)?;
+        // SPEC: spec/nym.md#token (NYM-TOKEN-3)
+        if self.spent.contains_key(&token.serial) {
+            return Err(NymError::TokenSpent);
+        }
+        // SPEC: spec/nym.md#bounded-state (spent serials)
+        if self.spent.len() >= self.limit {
+            return Err(NymError::Capacity);
+        }
+        Ok(())
+    }
+
+    /// Records a checked token's serial until its expiry.
+    pub fn record(&mut self, token: &Token) {
+        self.spent.insert(token.serial, token.expires);
     }
 
     /// Verifies `token` and records its serial; a second redeem fails with `NYM_TOKEN_SPENT`.
@@ -139,12 +185,8 @@ impl SpentSet {
         authority: &VerifyingKey,
         now: u64,
     ) -> Result<(), NymError> {
-        token.verify(authority, now)?;
-        // SPEC: spec/nym.md#token (NYM-TOKEN-3)
-        if self.spent.contains_key(&token.serial) {
-            return Err(NymError::TokenSpent);
-        }
-        self.spent.insert(token.serial, token.expires);
+        self.check(token, authority, now)?;
+        self.record(token);
         Ok(())
     }
 

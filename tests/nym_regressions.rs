@@ -1,0 +1,321 @@
+//! Regression tests for issue 11's nym findings and the flood test of every bounded table
+//! (`spec/nym.md §9`, Bounded state): each table is flooded from the outside, its bound holds, and
+//! honest traffic still gets through where the spec says it must.
+//!
+//! The same scenarios written against the API of 98df3a2 fail there (finding 1: the contact is
+//! never notified and never told; finding 3: `respond` answers slot s + 10 with slot s's address;
+//! finding 4: 5 000 partial uploads are kept, with no getter, setting or refusal).
+#![cfg(feature = "alloc")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod nym_world;
+
+use contact_tracing::mix::{
+    create_forward, create_surb, Destination, Geometry, MailboxAddress, MixSecret, RouteHop,
+    SECONDS_PER_DAY,
+};
+use contact_tracing::nym::authority::{ApprovalMode, Authority};
+use contact_tracing::nym::{
+    chain_element, fragment_upload, nym_key, seal_blob, AddressState, Client, ClientConfig,
+    ContactAddress, Fragment, LogEntry, Mailbox, MailboxLimits, MailboxStore, NotificationBody,
+    NymError, NymStore, Nymserver, NymserverLimits, NymserverSecret, SendOutcome, ServerOutput,
+    SwapOutcome, SwapRequest, Upload, MAX_MAILBOX_PAYLOADS, SLOT_SECONDS,
+};
+use nym_world::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+
+const G: Geometry = Geometry::FOUR_HOPS;
+const NOW: u64 = START + 3600;
+
+fn route() -> Vec<RouteHop> {
+    [1u8, 2, 3, 10]
+        .iter()
+        .map(|n| RouteHop {
+            entity: *n,
+            key_select: 7,
+            public_key: MixSecret::from_bytes([*n; 32]).public_key(),
+        })
+        .collect()
+}
+
+fn surb(i: u8) -> contact_tracing::mix::Surb {
+    create_surb(G, &route(), &MailboxAddress([i; 36]), &[i; 32], &[i ^ 1; 32])
+        .unwrap()
+        .0
+}
+
+fn server(limits: NymserverLimits) -> (Nymserver, Authority) {
+    let ha = Authority::from_seed(&[3; 32]);
+    let ns = Nymserver::new(G, NymserverSecret::from_bytes([4; 32]), ha.public()).with_limits(limits);
+    (ns, ha)
+}
+
+fn swap(seed: [u8; 32], index: usize, s: &contact_tracing::mix::Surb) -> Vec<u8> {
+    let k = ContactAddress::from_seed(&seed).address();
+    SwapRequest {
+        key: nym_key(&k),
+        authentication: *chain_element(&seed, index).unwrap(),
+        blob: seal_blob(&k, s).unwrap(),
+    }
+    .encode()
+}
+
+fn body() -> NotificationBody {
+    NotificationBody {
+        case_id: [1; 16],
+        chain_token: [2; 16],
+        generation: 0,
+        disease: 840,
+        time: NOW,
+        duration: 1,
+    }
+}
+
+/// Finding 3: with no confirmed address for the current slot the client answers nothing, and a
+/// confirmed address is used only in its own slot.
+#[test]
+fn respond_is_silent_without_a_confirmed_address_of_this_slot() {
+    let mut w = World::new(1, 8, Faults::NONE);
+    let slot = (NOW + 3600) / SLOT_SECONDS;
+    w.now = NOW;
+    w.supply(0, slot);
+    // Not confirmed yet: silent even in its own slot.
+    assert!(w.clients[0].respond(slot * SLOT_SECONDS, &[1; 16]).is_none());
+    w.advance(slot * SLOT_SECONDS);
+    let (k, _, state) = w.clients[0].addresses().next().unwrap();
+    assert_eq!(state, AddressState::Settled);
+    assert_eq!(w.clients[0].respond(w.now, &[1; 16]).unwrap().address, k);
+    // Ten slots later there is no address for that slot: silence, never the old K.
+    assert!(w.clients[0].respond(w.now + 10 * SLOT_SECONDS, &[1; 16]).is_none());
+    assert!(w.clients[0].respond(w.now - SLOT_SECONDS, &[1; 16]).is_none());
+}
+
+/// Finding 4: partial uploads are capped (the oldest is evicted), counted, and an honest upload
+/// sent after a flood still completes.
+#[test]
+fn partial_upload_flood_is_bounded_and_honest_uploads_complete() {
+    let limits = NymserverLimits {
+        max_partial_uploads: 64,
+        ..NymserverLimits::default()
+    };
+    let (mut ns, ha) = server(limits);
+    let mut rng = ChaCha20Rng::from_seed([1; 32]);
+    for i in 0..5000u32 {
+        let mut id = [0u8; 16];
+        id[..4].copy_from_slice(&i.to_be_bytes());
+        let f = Fragment {
+            upload_id: id,
+            index: 0,
+            count: 1024,
+            data: vec![0; 216],
+        };
+        assert_eq!(
+            ns.handle_message(NOW, &f.encode(), &mut rng),
+            Ok(ServerOutput::FragmentStored)
+        );
+        assert!(ns.partial_uploads() <= 64);
+    }
+    assert_eq!(ns.partial_uploads(), ns.limits().max_partial_uploads);
+    let token = ha.issue([9; 16], 840, 0, ApprovalMode::Automatic, NOW + SECONDS_PER_DAY);
+    let up = Upload::Infection {
+        token,
+        entries: vec![],
+    };
+    let frags = fragment_upload(&up.encode(), [0xee; 16]).unwrap();
+    let mut last = None;
+    for f in &frags {
+        last = Some(ns.handle_message(NOW + 1, f, &mut rng).unwrap());
+    }
+    assert!(matches!(last, Some(ServerOutput::Upload(_))));
+    assert_eq!(ns.spent_tokens(), 1);
+}
+
+/// Entries: a flood of creates stops at the bound (`NYM_CAPACITY`); Swaps of existing entries and
+/// Sends still work.
+#[test]
+fn entry_flood_is_refused_at_the_bound_and_existing_entries_keep_working() {
+    let (mut ns, _) = server(NymserverLimits {
+        max_entries: 100,
+        ..NymserverLimits::default()
+    });
+    let s = surb(1);
+    let honest = [0xaa; 32];
+    assert_eq!(ns.swap(NOW, &SwapRequest::decode(G, &swap(honest, 0, &s)).unwrap()), Ok(SwapOutcome::Created));
+    let mut rng = ChaCha20Rng::from_seed([2; 32]);
+    let mut refused = 0;
+    for _ in 0..500 {
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        match ns.handle_message(NOW, &swap(seed, 0, &s), &mut rng) {
+            Ok(ServerOutput::Swap(SwapOutcome::Created)) => {}
+            Err(NymError::Capacity) => refused += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(ns.store().len(), 100);
+    assert_eq!(refused, 401);
+    let out = ns.handle_message(NOW + 1, &swap(honest, 1, &s), &mut rng).unwrap();
+    assert!(matches!(out, ServerOutput::Swap(SwapOutcome::Acknowledged(..))));
+    let k = ContactAddress::from_seed(&honest).address();
+    assert!(matches!(ns.send(NOW + 2, &k, &body()), Ok(SendOutcome::Sent(..))));
+}
+
+/// Records of processed uploads, cases and spent serials: floods of complete but refused uploads
+/// and of forged tokens do not grow them past their bounds; valid tokens stop at the bound.
+#[test]
+fn upload_records_cases_and_spent_serials_are_bounded() {
+    let (mut ns, ha) = server(NymserverLimits {
+        max_completed_uploads: 16,
+        max_cases: 4,
+        max_spent: 8,
+        ..NymserverLimits::default()
+    });
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    let forger = Authority::from_seed(&[66; 32]);
+    for i in 0..200u8 {
+        let t = forger.issue([i; 16], 840, 0, ApprovalMode::Automatic, NOW + 100);
+        let up = Upload::Infection { token: t, entries: vec![] };
+        let f = fragment_upload(&up.encode(), [i; 16]).unwrap();
+        assert_eq!(ns.handle_message(NOW, &f[0], &mut rng), Err(NymError::TokenBadSignature));
+        assert!(ns.completed_uploads() <= 16);
+    }
+    assert_eq!(ns.spent_tokens(), 0);
+    let mut ok = 0;
+    for i in 0..10u8 {
+        let t = ha.issue([i; 16], 840, 0, ApprovalMode::Automatic, NOW + 100);
+        match ns.handle_upload(NOW, &Upload::Infection { token: t, entries: vec![] }, &mut rng) {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(e, NymError::Capacity),
+        }
+    }
+    assert_eq!((ok, ns.cases()), (4, 4));
+    // Expiry frees the room.
+    ns.expire(NOW + 100 + contact_tracing::nym::CASE_LIFETIME);
+    assert_eq!((ns.cases(), ns.spent_tokens(), ns.completed_uploads()), (0, 0, 0));
+}
+
+/// Case members and held batches: an extension whose log could exceed the bound is refused
+/// before anything changes; held batches stop at their bound.
+#[test]
+fn case_members_and_held_batches_are_bounded() {
+    let (mut ns, ha) = server(NymserverLimits {
+        max_case_members: 3,
+        max_pending_batches: 1,
+        ..NymserverLimits::default()
+    });
+    let mut rng = ChaCha20Rng::from_seed([4; 32]);
+    let e = LogEntry::seal(&ns.public_key(), &[1; 32], NOW, 1, &[5; 32]).unwrap();
+    let t = ha.issue([1; 16], 840, 1, ApprovalMode::Authority, NOW + 100);
+    let big = Upload::Infection { token: t, entries: vec![e; 4] };
+    assert_eq!(ns.handle_upload(NOW, &big, &mut rng), Err(NymError::Capacity));
+    assert_eq!(ns.spent_tokens(), 0, "a refused upload spends nothing");
+    let ok = Upload::Infection { token: t, entries: vec![e; 2] };
+    ns.handle_upload(NOW, &ok, &mut rng).unwrap();
+    let t2 = ha.issue([2; 16], 840, 1, ApprovalMode::Authority, NOW + 100);
+    let next = Upload::Infection { token: t2, entries: vec![] };
+    assert_eq!(ns.handle_upload(NOW, &next, &mut rng), Err(NymError::Capacity));
+    assert_eq!(ns.pending_batches(), 1);
+}
+
+/// Mailbox: a flood of new addresses stops at the bound; an existing address still receives, and
+/// one address holds at most 64 payloads.
+#[test]
+fn mailbox_flood_is_bounded_and_existing_addresses_still_receive() {
+    let mut m = Mailbox::new(G).with_limits(MailboxLimits { max_addresses: 50 });
+    let honest = MailboxAddress([0xaa; 36]);
+    m.receive(NOW, honest, &[1; 239]).unwrap();
+    let mut refused = 0;
+    for i in 0..300u32 {
+        let mut a = [0u8; 36];
+        a[..4].copy_from_slice(&i.to_be_bytes());
+        if m.receive(NOW, MailboxAddress(a), &[2; 239]) == Err(NymError::Capacity) {
+            refused += 1;
+        }
+    }
+    assert_eq!((m.store().len(), refused), (50, 251));
+    m.receive(NOW + 1, honest, &[3; 239]).unwrap();
+    assert_eq!(m.serve(NOW + 2, &honest).len(), 2);
+    for _ in 2..MAX_MAILBOX_PAYLOADS {
+        m.receive(NOW + 3, honest, &[4; 239]).unwrap();
+    }
+    assert_eq!(m.receive(NOW + 3, honest, &[4; 239]), Err(NymError::MailboxFull));
+}
+
+/// The client's contact log: anyone in range can answer challenges with fresh addresses; the log
+/// stops at its bound with `NYM_CAPACITY`.
+#[test]
+fn contact_log_flood_is_bounded() {
+    let mut rng = ChaCha20Rng::from_seed([5; 32]);
+    let mut c = Client::new(ClientConfig {
+        geometry: G,
+        mailbox_entity: MAILBOX,
+        nymserver_entity: NYMSERVER,
+        nymserver_key: NymserverSecret::from_bytes([4; 32]).public(),
+    })
+    .with_log_limit(100);
+    let mut refused = 0;
+    for _ in 0..300 {
+        let a = ContactAddress::random(&mut rng);
+        let n = [7; 16];
+        match c.record(NOW, &n, &a.respond(&n), 1, &mut rng) {
+            Ok(()) => {}
+            Err(NymError::Capacity) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!((c.log().entries().len(), refused), (100, 200));
+    // After the retention, room again.
+    c.prune(NOW + contact_tracing::nym::LOG_RETENTION);
+    assert!(c.log().entries().is_empty());
+}
+
+/// A hostile mailbox server answering every poll with 64 junk payloads: the client reads one
+/// payload per arm, learns the arm was spent, re-arms, and its state stays bounded.
+#[test]
+fn junk_mailbox_answers_spend_an_arm_and_nothing_grows() {
+    let mut w = World::new(1, 9, Faults::NONE);
+    let slot = (NOW + 3600) / SLOT_SECONDS;
+    w.now = NOW;
+    w.supply(0, slot);
+    w.advance(NOW + 1800);
+    let doc = w.doc.clone();
+    for round in 0..20u64 {
+        let now = NOW + 1800 + round * 900;
+        for mb in w.clients[0].poll_addresses(now) {
+            let junk = vec![vec![0x5a; 239]; 64];
+            let (events, _) = w.clients[0]
+                .handle_poll(now, &mb, &junk, &doc, &mut w.rng)
+                .unwrap();
+            assert!(events.len() <= 2);
+        }
+        let (_, out) = w.clients[0].tick(now, &doc, &mut w.rng).unwrap();
+        assert!(out.len() <= 1);
+    }
+    assert!(w.clients[0].addresses().count() == 1);
+    assert!(w.clients[0].poll_addresses(NOW + 100_000).len() <= contact_tracing::nym::SWAP_WINDOW + 1);
+}
+
+/// A Swap is a forward packet like any other: flooding the nymserver through the mix network with
+/// replays of one honest Swap packet applies it once (the first mix drops the copies).
+#[test]
+fn replayed_swap_packets_are_applied_once() {
+    let mut w = World::new(1, 10, Faults::NONE);
+    w.now = NOW;
+    w.supply(0, (NOW + 3600) / SLOT_SECONDS);
+    let s = surb(3);
+    let msg = swap([0x77; 32], 0, &s);
+    let r: Vec<RouteHop> = contact_tracing::mix::select_route(&w.doc, NYMSERVER, G, NOW, NOW, &mut w.rng).unwrap();
+    let (hop, p) = create_forward(G, &r, &Destination::Nymserver, &msg, &[9; 32]).unwrap();
+    for _ in 0..10 {
+        w.net.send(NOW, Dest::Node(hop), Msg::Packet(p.as_bytes().to_vec()));
+    }
+    w.run_network(NOW + 600);
+    assert_eq!(w.results.get("created").copied(), Some(2));
+    assert_eq!(w.drops.get("Replay").copied(), Some(9));
+}
