@@ -55,7 +55,7 @@ impl World {
             let cred = self.seed();
             let qr = ev.issue_credential(cred, start).unwrap();
             let nym = self.seed();
-            let (h, msg) = self.devices[u].check_in(&qr, &nym, start);
+            let (h, msg) = self.devices[u].check_in(&qr, &nym, start).unwrap();
             let ack = ev.check_in(&msg, start).unwrap();
             self.devices[u].on_check_in_ack(h, &ack).unwrap();
         }
