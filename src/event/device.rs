@@ -173,6 +173,7 @@ impl Device {
         pseudonym: &SecretSeed,
         now: u64,
     ) -> Result<Outgoing, EventError> {
+        self.forget(now);
         if self.events.len() >= self.max_events {
             return Err(EventError::TableFull);
         }
@@ -345,22 +346,21 @@ impl Device {
         }
         let c = e.counts?;
         let start = e.start?;
-        if !e.in_window(now) || now >= start.saturating_add(HIGH_RISK_EXPIRY) {
+        // Also keeps E within Active or Grace: its end is never before its start (§9.1).
+        if now >= start.saturating_add(HIGH_RISK_EXPIRY) {
             return None;
         }
-        let own = e.accepted;
-        let own_sp = u32::from(matches!(own.status, Status::Suspected | Status::Positive));
-        if c.suspected
-            .saturating_add(c.positive)
-            .saturating_sub(own_sp)
-            > 0
-        {
+        // The device's own acknowledged Suspected or Positive is not an exposure (§9.1).
+        let own = u32::from(matches!(
+            e.accepted.status,
+            Status::Suspected | Status::Positive
+        ));
+        if c.suspected.saturating_add(c.positive).saturating_sub(own) > 0 {
             return Some(1);
         }
         (1..MAX_HOPS).find_map(|h| {
-            let own_h = u32::from(own.status == Status::HighRisk && own.hops == h);
             let n = c.high_risk.get(usize::from(h - 1)).copied().unwrap_or(0);
-            (n.saturating_sub(own_h) > 0).then_some(h + 1)
+            (n > 0).then_some(h + 1)
         })
     }
 

@@ -232,19 +232,23 @@ impl Event {
         self.start
     }
 
-    /// The end in force at `now`: explicit, or `start + MAX_EVENT_DURATION` once passed.
-    pub fn end_at(&self, now: u64) -> Option<u64> {
+    /// The end in force: the explicit end, or `start + MAX_EVENT_DURATION` if that is earlier
+    /// or the event was never ended (`spec/events.md §7.5`).
+    pub fn end_in_force(&self) -> u64 {
         let auto = self.start.saturating_add(MAX_EVENT_DURATION);
-        match self.ended {
-            Some(e) => Some(e.min(auto)),
-            None if now >= auto => Some(auto),
-            None => None,
-        }
+        self.ended.map_or(auto, |e| e.min(auto))
     }
 
-    /// Terminates the event at `now` (`spec/events.md §7.5`; `EVENT_CLOSED` if already ended).
+    /// The end, once it has passed at `now` (`None` while the event is Active).
+    pub fn end_at(&self, now: u64) -> Option<u64> {
+        let e = self.end_in_force();
+        (now >= e).then_some(e)
+    }
+
+    /// Terminates the event at `max(now, start)` (`spec/events.md §7.5`; `EVENT_CLOSED` if it was
+    /// ended before or has ended automatically).
     pub fn end(&mut self, now: u64) -> Result<(), EventError> {
-        if self.end_at(now).is_some() {
+        if self.ended.is_some() || now >= self.start.saturating_add(MAX_EVENT_DURATION) {
             return Err(EventError::Closed);
         }
         self.ended = Some(now.max(self.start));

@@ -120,6 +120,7 @@ pub struct Contact {
 }
 
 /// What both sides of a run derive from the QR and their own hello (`spec/events.md §5.2`).
+#[derive(Clone)]
 struct Run {
     k_pair: Zeroizing<[u8; 32]>,
     h_qr: [u8; 32],
@@ -249,6 +250,7 @@ fn commitment(hello_joiner: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
+#[derive(Clone)]
 enum JoinerState {
     /// Commit sent; waiting for the initiator's hello.
     Committed,
@@ -263,6 +265,7 @@ enum JoinerState {
 /// The joiner commits to its hello first ([`Joiner::start`]), learns the initiator's hello, then
 /// opens its commitment ([`Joiner::receive_hello`]). A refused message changes nothing; every
 /// method is usable once, in order (`EVENT_PAIRING_STATE` otherwise).
+#[derive(Clone)]
 pub struct Joiner {
     run: Run,
     state: JoinerState,
@@ -328,6 +331,7 @@ impl Joiner {
     }
 }
 
+#[derive(Clone)]
 enum InitiatorState {
     /// Showing the QR; no session yet.
     Waiting,
@@ -344,6 +348,7 @@ enum InitiatorState {
 /// It runs at most one session per QR (`spec/events.md §5.3`): the first commit with a valid MAC
 /// opens it, every later one is refused with `EVENT_PAIRING_BUSY`. A refused message changes
 /// nothing.
+#[derive(Clone)]
 pub struct Initiator {
     run: Run,
     state: InitiatorState,
@@ -359,7 +364,7 @@ impl core::fmt::Debug for Initiator {
 }
 
 impl Initiator {
-    /// The largest number of sessions an initiator holds for its QR (`spec/events.md §5.7`).
+    /// The largest number of sessions an initiator holds for its QR (`spec/events.md §11`).
     pub const MAX_SESSIONS: usize = 1;
 
     /// Shows a QR: the initiator waits for a commit. `nonce` MUST be 32 fresh random bytes,
@@ -501,12 +506,13 @@ impl ContactBook {
     }
 
     /// Trusts a contact (after the user confirmed the pairing code and profile). Trusting a
-    /// known identity again replaces its record; a new one beyond the bound fails with
-    /// `EVENT_TABLE_FULL`.
-    pub fn trust(&mut self, contact: Contact) -> Result<(), EventError> {
-        if !self.contacts.contains_key(&contact.identity) && self.contacts.len() >= self.max_contacts
-        {
-            return Err(EventError::TableFull);
+    /// known identity again replaces its record but keeps the larger `last_seq`, so its old
+    /// updates cannot be replayed; a new identity beyond the bound fails with `EVENT_TABLE_FULL`.
+    pub fn trust(&mut self, mut contact: Contact) -> Result<(), EventError> {
+        match self.contacts.get(&contact.identity) {
+            Some(old) => contact.last_seq = contact.last_seq.max(old.last_seq),
+            None if self.contacts.len() >= self.max_contacts => return Err(EventError::TableFull),
+            None => {}
         }
         self.contacts.insert(contact.identity, contact);
         Ok(())
