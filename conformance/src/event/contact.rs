@@ -29,7 +29,7 @@ fn exec(b: &mut ContactBook, step: &Map<String, Value>) -> Result<Outcome, Strin
             let identity: [u8; 32] = hex_array(step, "identity")?;
             b.trust(Contact {
                 identity,
-                address: hex_array(step, "address")?,
+                address: hex_array(step, "dialAddress")?,
                 fingerprint: fingerprint(&identity),
                 last_seq: 0,
                 status: None,
@@ -58,7 +58,7 @@ pub(super) fn check(_: &Group, t: &Test) -> Result<Verdict, String> {
 }
 
 fn trust(identity: &[u8; 32]) -> Value {
-    json!({"op": "trust", "identity": hex(identity), "address": hex([0x0a; 32])})
+    json!({"op": "trust", "identity": hex(identity), "dialAddress": hex([0x0a; 32])})
 }
 
 fn receive(msg: &[u8], now: u64) -> Value {

@@ -58,7 +58,7 @@ fn exec(d: &mut Device, step: &Map<String, Value>) -> Result<Outcome, String> {
                 u64_str_field(step, "now")?,
             )
             .map(|(h, m)| {
-                out.insert("handle".into(), json!(h.0));
+                out.insert("assignedHandle".into(), json!(h.0));
                 out.insert("output".into(), json!(hex(m)));
             })
         }
@@ -186,7 +186,7 @@ impl World {
         let qr = self.qr(e, now);
         let nym = self.seed();
         let out = self.sc.ok(json!({"op": "checkIn", "qr": hex(qr.to_bytes()), "pseudonymSeed": hex(nym), "now": s(now)}));
-        let h = out["handle"].as_u64().unwrap() as u32;
+        let h = out["assignedHandle"].as_u64().unwrap() as u32;
         let msg = ::hex::decode(out["output"].as_str().unwrap()).unwrap();
         let ack = self.events[e].check_in(&msg, now).unwrap();
         self.handles.push(e);
@@ -397,7 +397,7 @@ fn device_file() -> Value {
     let mut qr = w2.qr(e2, t0);
     qr.event = ed::small_order_points()[3];
     let out = w2.sc.ok(json!({"op": "checkIn", "qr": hex(qr.to_bytes()), "pseudonymSeed": hex([0x33; 32]), "now": s(t0)}));
-    let h2 = out["handle"].as_u64().unwrap();
+    let h2 = out["assignedHandle"].as_u64().unwrap();
     let fake_ack = CheckInAck { pseudonym: key([0x33; 32]).public(), start: t0, sig: [0; 64] }.encode();
     w2.sc.refused(json!({"op": "checkInAck", "handle": h2, "message": hex(&fake_ack)}), EventError::BadKey);
     w2.emit(&mut f, "the QR's event key is a small-order point: the ack is refused with EVENT_BAD_KEY", &["Forged", "CheckOrder"], Some(EventError::BadKey));
@@ -577,7 +577,7 @@ fn device_file() -> Value {
         qr.event = public;
         let nym_seed = [0x55; 32];
         let out = w.sc.ok(json!({"op": "checkIn", "qr": hex(qr.to_bytes()), "pseudonymSeed": hex(nym_seed), "now": s(t0)}));
-        let h = out["handle"].as_u64().unwrap() as u32;
+        let h = out["assignedHandle"].as_u64().unwrap() as u32;
         let nym = key(nym_seed).public();
         let ack_signed = [labels::CHECKIN_ACK.bytes, &public, &nym, &t0.to_be_bytes()].concat();
         let _ = real;
