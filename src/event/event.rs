@@ -318,18 +318,21 @@ impl Event {
         .encode()
     }
 
-    /// Processes a CheckIn (`spec/events.md §7.2`, steps 1-8); returns the encoded CheckInAck.
+    /// Processes a CheckIn (`spec/events.md §7.2`, steps 1-10); returns the encoded CheckInAck.
     /// A retransmission of the CheckIn that burned its credential is acknowledged again and
-    /// changes nothing (step 3).
+    /// changes nothing (step 2).
     pub fn check_in(&mut self, bytes: &[u8], now: u64) -> Result<Vec<u8>, EventError> {
         let msg = CheckIn::decode(bytes)?;
-        if self.phase(now) != Phase::Active {
+        let phase = self.phase(now);
+        let admitted = self.burned.get(&msg.credential);
+        // Step 2: a retransmission is answered again in every phase but Deleted.
+        if phase != Phase::Deleted && admitted.is_some_and(|a| *a == Some(digest(bytes))) {
+            return Ok(self.check_in_ack(&msg.pseudonym));
+        }
+        if phase != Phase::Active {
             return Err(EventError::Closed);
         }
-        if let Some(admitted) = self.burned.get(&msg.credential) {
-            if *admitted == Some(digest(bytes)) {
-                return Ok(self.check_in_ack(&msg.pseudonym));
-            }
+        if admitted.is_some() {
             return Err(EventError::CheckInBurned);
         }
         if !self.issued.contains(&msg.credential) {
@@ -421,13 +424,12 @@ impl Event {
         ack.encode()
     }
 
-    /// Processes a Report (`spec/events.md §7.4`, steps 1-11). A refused report changes nothing.
+    /// Processes a Report (`spec/events.md §7.4`, steps 1-13). A refused report changes nothing.
     pub fn report(&mut self, bytes: &[u8], now: u64) -> Result<Accepted, EventError> {
         let r = Report::decode(bytes)?;
-        match self.phase(now) {
-            Phase::Archive => return Err(EventError::Archived),
-            Phase::Deleted => return Err(EventError::Deleted),
-            Phase::Active | Phase::Grace => {}
+        let phase = self.phase(now);
+        if phase == Phase::Deleted {
+            return Err(EventError::Deleted);
         }
         let id = self.id();
         let end = self.end_at(now).unwrap_or(now);
@@ -436,11 +438,15 @@ impl Event {
             .get(&r.pseudonym)
             .ok_or(EventError::PseudonymUnknown)?;
         let d = digest(bytes);
+        // Step 4: a retransmission is answered again, also during the archive.
         if p.last_report == Some(d) {
             return Ok(Accepted {
                 ack: self.report_ack(&r.pseudonym, p.counter, p.status),
                 reveal: None,
             });
+        }
+        if phase == Phase::Archive {
+            return Err(EventError::Archived);
         }
         let body = r.body();
         verify(

@@ -354,7 +354,7 @@ fn checkin_file() -> Value {
     emit(sc, &mut f, "same pseudonym checks in twice with two credentials", &["Burned"], Some(EventError::PseudonymExists));
     sc2.refused(check_in(&qr2.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0), EventError::CheckInBurned);
     emit(sc2, &mut f, "the credential refused for a taken pseudonym is burned", &["Burned"], Some(EventError::CheckInBurned));
-    // Small-order pseudonym (burns: refused after step 6).
+    // Small-order pseudonym (burns: refused after step 7).
     let small = ed::small_order_points()[0];
     let craft = |qr: &CheckInQr, cred: [u8; 32], pseudonym: [u8; 32], nym_sig: [u8; 64], bad_cred: bool| {
         let ck = key(cred);
@@ -388,8 +388,10 @@ fn checkin_file() -> Value {
     sc.ok(check_in(&good, t0));
     sc.ok(end(APR_12_22H));
     let mut a = sc.clone();
-    a.refused(check_in(&good, APR_12_22H + 1), EventError::Closed);
-    emit(a, &mut f, "a retransmitted CheckIn after the end: the phase is checked before the retransmission rule", &["CheckOrder", "Retransmission"], Some(EventError::Closed));
+    a.ok(check_in(&good, APR_12_22H + 1));
+    a.ok(check_in(&good, APR_12_22H + GRACE + ARCHIVE - 1));
+    a.refused(check_in(&good, APR_12_22H + GRACE + ARCHIVE), EventError::Closed);
+    emit(a, &mut f, "a retransmitted CheckIn is answered again after the end, in Grace and Archive, but not once Deleted", &["Retransmission", "Lifecycle"], Some(EventError::Closed));
     sc.refused(check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), APR_12_22H + 1), EventError::Closed);
     emit(sc, &mut f, "a burned credential after the end: the phase is checked before burning", &["CheckOrder"], Some(EventError::Closed));
     let mut sc = fx.script();
@@ -832,15 +834,26 @@ fn report_file() -> Value {
     a.refused(report(&with(&good, 77, 7), late), EventError::BadStatus);
     emit(a, &mut f, "a bad status during the archive: decoding is checked before the phase", &["CheckOrder"], Some(EventError::BadStatus));
     let mut a = sc.clone();
-    a.refused(report(&report_msg(&id, &key(fx.seed()), &who, 1, late, Status::Positive, 0, APR_06).encode(), late), EventError::Archived);
-    emit(a, &mut f, "an unknown pseudonym during the archive: the phase is checked first", &["CheckOrder"], Some(EventError::Archived));
+    a.refused(report(&report_msg(&id, &key(fx.seed()), &who, 1, late, Status::Positive, 0, APR_06).encode(), late), EventError::PseudonymUnknown);
+    emit(a, &mut f, "an unknown pseudonym during the archive: the pseudonym is checked before the archive", &["CheckOrder"], Some(EventError::PseudonymUnknown));
+    let mut a = sc.clone();
+    let gone = APR_12_22H + GRACE + ARCHIVE;
+    a.refused(report(&report_msg(&id, &key(fx.seed()), &who, 1, gone, Status::Positive, 0, APR_06).encode(), gone), EventError::Deleted);
+    emit(a, &mut f, "an unknown pseudonym after deletion: deletion is checked before the pseudonym", &["CheckOrder"], Some(EventError::Deleted));
+    let mut a = sc.clone();
+    let mut bad = report_msg(&id, &nym, &who, 1, late, Status::Positive, 0, APR_06);
+    bad.pseudonym_sig[0] ^= 1;
+    a.refused(report(&bad.encode(), late), EventError::Archived);
+    emit(a, &mut f, "a bad signature during the archive: the archive is checked before the signatures", &["CheckOrder"], Some(EventError::Archived));
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     let first = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode();
     sc.ok(report(&first, t0));
     sc.ok(end(APR_12_22H));
-    sc.refused(report(&first, late), EventError::Archived);
-    emit(sc, &mut f, "a retransmission during the archive: the phase is checked before the retransmission rule", &["CheckOrder", "Retransmission"], Some(EventError::Archived));
+    let dup = sc.step(report(&first, late));
+    assert!(dup.duplicate);
+    sc.refused(report(&first, APR_12_22H + GRACE + ARCHIVE), EventError::Deleted);
+    emit(sc, &mut f, "a retransmission is answered again during the archive, not once Deleted", &["CheckOrder", "Retransmission"], Some(EventError::Deleted));
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
     let stranger = key(fx.seed());
