@@ -26,7 +26,13 @@ fn bytes32(rng: &mut ChaCha20Rng) -> [u8; 32] {
     b
 }
 
-fn report(event: &[u8; 32], nym: &IdentityKey, who: &IdentityKey, counter: u32, now: u64) -> Vec<u8> {
+fn report(
+    event: &[u8; 32],
+    nym: &IdentityKey,
+    who: &IdentityKey,
+    counter: u32,
+    now: u64,
+) -> Vec<u8> {
     let mut r = Report {
         pseudonym: nym.public(),
         identity: who.public(),
@@ -83,7 +89,10 @@ fn event_tables_hold_under_a_flood_of_check_ins_stats_and_reports() {
             time: now,
             sig: [0; 64],
         };
-        assert_eq!(ev.stats(&req.encode(), now), Err(EventError::PseudonymUnknown));
+        assert_eq!(
+            ev.stats(&req.encode(), now),
+            Err(EventError::PseudonymUnknown)
+        );
         if i % 100 == 0 {
             assert_eq!(
                 ev.report(&report(&id, &k, &k, 1, now), now),
@@ -98,12 +107,19 @@ fn event_tables_hold_under_a_flood_of_check_ins_stats_and_reports() {
             let req = StatsRequest {
                 pseudonym: h.public(),
                 time: now,
-                sig: h.sign(labels::STATS_REQUEST, &[&id, &h.public(), &now.to_be_bytes()]),
+                sig: h.sign(
+                    labels::STATS_REQUEST,
+                    &[&id, &h.public(), &now.to_be_bytes()],
+                ),
             };
             assert!(ev.stats(&req.encode(), now).is_ok());
         }
     }
-    assert_eq!(ev.credentials(), credentials, "the flood created no credential");
+    assert_eq!(
+        ev.credentials(),
+        credentials,
+        "the flood created no credential"
+    );
     assert_eq!(ev.participant_count(), participants, "nor a pseudonym");
     assert_eq!(ev.counts().suspected, 1, "nor a count");
     // The bound: issuing stops at max_credentials; check-ins with issued credentials go on.
@@ -116,7 +132,8 @@ fn event_tables_hold_under_a_flood_of_check_ins_stats_and_reports() {
         Some(EventError::TableFull)
     );
     for qr in &issued {
-        ev.check_in(&qr.check_in(&seed(&mut rng)).encode(), now).unwrap();
+        ev.check_in(&qr.check_in(&seed(&mut rng)).encode(), now)
+            .unwrap();
     }
     assert_eq!(ev.participant_count(), ev.max_credentials());
     assert!(ev.participant_count() <= ev.credentials());
@@ -126,7 +143,10 @@ fn event_tables_hold_under_a_flood_of_check_ins_stats_and_reports() {
     let qr = ev2.issue_credential(seed(&mut rng), now).unwrap();
     let mut m: CheckIn = qr.check_in(&seed(&mut rng));
     m.pseudonym_sig[0] ^= 1;
-    assert_eq!(ev2.check_in(&m.encode(), now), Err(EventError::BadPseudonymSig));
+    assert_eq!(
+        ev2.check_in(&m.encode(), now),
+        Err(EventError::BadPseudonymSig)
+    );
     assert_eq!((ev2.credentials(), ev2.participant_count()), (1, 0));
 }
 
@@ -157,7 +177,8 @@ fn contact_book_holds_under_a_flood_of_updates() {
     for i in 0..FLOOD {
         let stranger = IdentityKey::from_seed(&seed(&mut rng));
         assert_eq!(
-            book.receive(&up(1).sign(&stranger, &me.public()), now).err(),
+            book.receive(&up(1).sign(&stranger, &me.public()), now)
+                .err(),
             Some(EventError::ContactUnknown)
         );
         if i % 10 == 0 {
@@ -173,7 +194,9 @@ fn contact_book_holds_under_a_flood_of_updates() {
     assert_eq!(book.len(), 1);
     // The honest update still goes through, with the first sequence number.
     assert_eq!(
-        book.receive(&up(1).sign(&friend, &me.public()), now).unwrap().status,
+        book.receive(&up(1).sign(&friend, &me.public()), now)
+            .unwrap()
+            .status,
         Some((Status::Positive, 0, now - 86_400))
     );
     // Trusting (a local action after a pairing) is bounded too.

@@ -423,14 +423,22 @@ fn hostile_cascade(rate: f64) -> Figures {
         // exposure expires, during the two simulated days after t0.
         let start = t0 - 12 * DAY + (rng.next_u64() % (11 * DAY));
         let len = H + rng.next_u64() % (5 * H);
-        let mut ev = Event::new(&SecretSeed::random(&mut rng), &SecretSeed::random(&mut rng), start);
+        let mut ev = Event::new(
+            &SecretSeed::random(&mut rng),
+            &SecretSeed::random(&mut rng),
+            start,
+        );
         ev.end(start + len).unwrap();
         let size = 4 + (rng.next_u32() % 8) as usize;
-        let mut who: Vec<usize> = (0..size).map(|_| (rng.next_u32() as usize) % USERS).collect();
+        let mut who: Vec<usize> = (0..size)
+            .map(|_| (rng.next_u32() as usize) % USERS)
+            .collect();
         who.sort_unstable();
         who.dedup();
         for &u in &who {
-            let qr = ev.issue_credential(SecretSeed::random(&mut rng), start).unwrap();
+            let qr = ev
+                .issue_credential(SecretSeed::random(&mut rng), start)
+                .unwrap();
             plan.push((start, u, e, qr, SecretSeed::random(&mut rng)));
             attends[u].push(e);
         }
@@ -462,7 +470,11 @@ fn hostile_cascade(rate: f64) -> Figures {
     for k in 0..3 {
         let u = (rng.next_u32() as usize) % USERS;
         let since = t0 - (2 + u64::from(rng.next_u32() % 8)) * DAY;
-        let cause = if k % 2 == 0 { Cause::TestPositive } else { Cause::Report };
+        let cause = if k % 2 == 0 {
+            Cause::TestPositive
+        } else {
+            Cause::Report
+        };
         if sources.insert(u, since).is_none() {
             source_plan.push((u, cause, since));
         }
@@ -547,7 +559,12 @@ fn hostile_cascade(rate: f64) -> Figures {
                             // (§9.3 lets a device send what the event then judges), or a CheckIn
                             // whose every copy arrived after the end (§8.2: the device knows).
                             assert!(
-                                copy || ["EVENT_REQUEST_STALE", "EVENT_NOT_RELEVANT", "EVENT_CLOSED"].contains(&code),
+                                copy || [
+                                    "EVENT_REQUEST_STALE",
+                                    "EVENT_NOT_RELEVANT",
+                                    "EVENT_CLOSED"
+                                ]
+                                .contains(&code),
                                 "an original refused with {code}"
                             );
                             *fig.refused.entry(code).or_default() += 1;
@@ -566,7 +583,9 @@ fn hostile_cascade(rate: f64) -> Figures {
                         assert!(effects.insert(key), "an ack acknowledged twice");
                     }
                     if let Err(err) = r {
-                        *fig.refused.entry(contact_tracing::error::ErrorCode::code(&err)).or_default() += 1;
+                        *fig.refused
+                            .entry(contact_tracing::error::ErrorCode::code(&err))
+                            .or_default() += 1;
                     }
                     touched.insert(u);
                 }
@@ -622,12 +641,19 @@ fn hostile_cascade(rate: f64) -> Figures {
             fig.reference += 1;
             if hops == 1 {
                 direct += 1;
-                assert_eq!(s.status, Status::HighRisk, "direct contact {u} not notified at {rate}");
+                assert_eq!(
+                    s.status,
+                    Status::HighRisk,
+                    "direct contact {u} not notified at {rate}"
+                );
             }
         }
         if got.is_some() {
             fig.notified += 1;
-            assert!(want[u].is_some(), "user {u} notified although the reference is not");
+            assert!(
+                want[u].is_some(),
+                "user {u} notified although the reference is not"
+            );
         }
         fig.lost_reports += devices[u].lost();
     }
@@ -662,7 +688,10 @@ fn cascade_over_a_hostile_network() {
             f.bytes_to_devices as f64 / 60.0 / days,
             f.refused
         );
-        assert_eq!(f.lost_reports, 0, "nothing given up while every event is in its grace period");
+        assert_eq!(
+            f.lost_reports, 0,
+            "nothing given up while every event is in its grace period"
+        );
         assert!(f.direct_contacts > 0 && f.notified > f.direct_contacts);
         if rate == 0.0 {
             assert_eq!(f.notified, f.reference);

@@ -112,7 +112,10 @@ fn old_protocol_search_finds_a_match() {
         "both screens show the same code"
     );
     println!("98df3a2 pairing: matching codes after {tries} candidate hellos per side");
-    assert!(tries < 10_000, "expected about 10^3 candidates a side, took {tries}");
+    assert!(
+        tries < 10_000,
+        "expected about 10^3 candidates a side, took {tries}"
+    );
 }
 
 /// One man-in-the-middle attempt on the committed protocol. The attacker holds the QR, sits
@@ -180,7 +183,10 @@ fn committed_pairing_defeats_the_search() {
     println!(
         "committed pairing: {matched} of {attempts} attempts showed equal codes; {searched_hits} searched openings found and refused"
     );
-    assert_eq!(matched, 0, "the attacker can only guess (10^-6 per attempt)");
+    assert_eq!(
+        matched, 0,
+        "the attacker can only guess (10^-6 per attempt)"
+    );
 }
 
 #[test]

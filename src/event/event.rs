@@ -420,7 +420,9 @@ impl Event {
             status,
             sig: [0; 64],
         };
-        ack.sig = self.key.sign(labels::REPORT_ACK, &[&self.id(), &ack.body()]);
+        ack.sig = self
+            .key
+            .sign(labels::REPORT_ACK, &[&self.id(), &ack.body()]);
         ack.encode()
     }
 

@@ -206,7 +206,10 @@ impl Run {
         let r = [role as u8];
         PairingConfirm {
             role: role as u8,
-            confirm: hmac(self.k_pair.as_slice(), &[labels::PAIRING_CONFIRM.bytes, &r, t]),
+            confirm: hmac(
+                self.k_pair.as_slice(),
+                &[labels::PAIRING_CONFIRM.bytes, &r, t],
+            ),
         }
         .encode()
     }
@@ -255,7 +258,10 @@ enum JoinerState {
     /// Commit sent; waiting for the initiator's hello.
     Committed,
     /// Own hello and confirm sent; waiting for the initiator's confirm.
-    Opened { peer: PairingHello, t: [u8; 64] },
+    Opened {
+        peer: alloc::boxed::Box<PairingHello>,
+        t: [u8; 64],
+    },
     /// Finished: the value is spent.
     Done,
 }
@@ -314,7 +320,10 @@ impl Joiner {
         self.run.check_hello(&h, Role::Joiner)?;
         let t = Run::transcript(bytes, &self.run.own_hello);
         let confirm = self.run.confirm(Role::Joiner, &t);
-        self.state = JoinerState::Opened { peer: h, t };
+        self.state = JoinerState::Opened {
+            peer: alloc::boxed::Box::new(h),
+            t,
+        };
         Ok((self.run.own_hello.clone(), confirm))
     }
 
@@ -338,7 +347,10 @@ enum InitiatorState {
     /// A commit was accepted and this side's hello sent; waiting for the opening.
     Committed { commitment: [u8; 32] },
     /// The opening checked and this side's confirm sent; waiting for the joiner's confirm.
-    Opened { peer: PairingHello, t: [u8; 64] },
+    Opened {
+        peer: alloc::boxed::Box<PairingHello>,
+        t: [u8; 64],
+    },
     /// Finished: the value is spent.
     Done,
 }
@@ -412,7 +424,10 @@ impl Initiator {
         self.run.check_hello(&h, Role::Initiator)?;
         let t = Run::transcript(&self.run.own_hello, bytes);
         let confirm = self.run.confirm(Role::Initiator, &t);
-        self.state = InitiatorState::Opened { peer: h, t };
+        self.state = InitiatorState::Opened {
+            peer: alloc::boxed::Box::new(h),
+            t,
+        };
         Ok(confirm)
     }
 
@@ -630,7 +645,10 @@ mod tests {
         // An opening that is not the committed hello is refused, and the real one still works.
         let (mut other, _) = Joiner::start(&q, &key(2), [4; 32], [0x23; 32]);
         let (other_hello, _) = other.receive_hello(&hello_i).unwrap();
-        assert_eq!(i.receive_hello(&other_hello), Err(EventError::BadCommitment));
+        assert_eq!(
+            i.receive_hello(&other_hello),
+            Err(EventError::BadCommitment)
+        );
         let (hello_j, confirm_j) = j.receive_hello(&hello_i).unwrap();
         assert_eq!(j.receive_hello(&hello_i), Err(EventError::PairingState));
         let confirm_i = i.receive_hello(&hello_j).unwrap();

@@ -207,7 +207,11 @@ pub fn event_device(data: &[u8]) {
         };
         let before = d.status().status;
         let h = EventHandle(u32::from(a % 3));
-        let deliver = |d: &mut Device, evs: &mut [Event; 2], out: Vec<(EventHandle, Vec<u8>)>, now: u64, drop_mask: u8| {
+        let deliver = |d: &mut Device,
+                       evs: &mut [Event; 2],
+                       out: Vec<(EventHandle, Vec<u8>)>,
+                       now: u64,
+                       drop_mask: u8| {
             for (k, (h, msg)) in out.into_iter().enumerate() {
                 if drop_mask & (1 << (k % 8)) != 0 {
                     continue;
@@ -304,7 +308,12 @@ pub fn event_pairing(data: &[u8]) {
             }
         }
         if kind & 0x40 != 0 {
-            msg = it.by_ref().take(usize::from(b) / 3 + 1).flatten().copied().collect();
+            msg = it
+                .by_ref()
+                .take(usize::from(b) / 3 + 1)
+                .flatten()
+                .copied()
+                .collect();
         }
         match kind % 5 {
             0 => {

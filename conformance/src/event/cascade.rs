@@ -2,7 +2,9 @@
 //! decay, each row and both sides of each boundary, replaying messages of real events.
 
 use contact_tracing::event::status::Status;
-use contact_tracing::event::{fingerprint, EventError, DAY, GRACE, HIGH_RISK_EXPIRY, NEGATIVE_DECAY, SUSPECTED_DECAY};
+use contact_tracing::event::{
+    fingerprint, EventError, DAY, GRACE, HIGH_RISK_EXPIRY, NEGATIVE_DECAY, SUSPECTED_DECAY,
+};
 use serde_json::{json, Value};
 
 use super::device::{outputs, Fx, World};
@@ -27,7 +29,15 @@ fn scene(fx: &Fx, label: &str, events: &[(u64, u64)]) -> (World, Vec<usize>, Vec
 }
 
 /// Another participant at event `e` reports `status` at `now`.
-fn someone(w: &mut World, e: usize, checked_in: u64, status: Status, hops: u8, since: u64, now: u64) {
+fn someone(
+    w: &mut World,
+    e: usize,
+    checked_in: u64,
+    status: Status,
+    hops: u8,
+    since: u64,
+    now: u64,
+) {
     let nym = w.other(e, checked_in);
     w.other_reports(e, &nym, 1, status, hops, since, now);
 }
@@ -80,7 +90,15 @@ pub(super) fn file(fx: Fx) -> Value {
     let bbq = (APR_12_16H, APR_12_22H);
     let th_start = APR_12_16H + 3 * DAY + 3 * H;
     let (mut w, es, _) = scene(&fx, "cascade seed", &[bbq, (th_start, th_start + 3 * H)]);
-    someone(&mut w, es[0], APR_12_16H, Status::Positive, 0, APR_06, APR_20_12H);
+    someone(
+        &mut w,
+        es[0],
+        APR_12_16H,
+        Status::Positive,
+        0,
+        APR_06,
+        APR_20_12H,
+    );
     w.poll(APR_20_12H);
     let pushed = w.evaluate(APR_20_12H);
     assert_eq!(pushed.len(), 1);
@@ -90,22 +108,63 @@ pub(super) fn file(fx: Fx) -> Value {
     w.emit(&mut f, "seed figure from Eve's device: Barbecue stats show a positive, Eve becomes High Risk (hop 1, since the Barbecue's start) and pushes to the Theater only", &["Cascade"], None);
     let o = w2.self_report("test_positive", APR_12_16H, APR_20_12H + H);
     assert_eq!(o.len(), 2);
-    w2.emit(&mut f, "Eve tests positive: reports go to both events (the Barbecue is not exposing any more)", &["Cascade"], None);
+    w2.emit(
+        &mut f,
+        "Eve tests positive: reports go to both events (the Barbecue is not exposing any more)",
+        &["Cascade"],
+        None,
+    );
 
     // --- §9.1 exposure rows: what the counts of one event give.
     let t0 = APR_12_16H;
     let one = [(t0, t0 + 6 * H)];
     let now = t0 + DAY;
     for (comment, reports, want) in [
-        ("one Suspected attendee: hop 1", vec![(Status::Suspected, 0)], Some(1)),
-        ("one Positive attendee: hop 1", vec![(Status::Positive, 0)], Some(1)),
-        ("one High Risk attendee at hop 1: hop 2", vec![(Status::HighRisk, 1)], Some(2)),
-        ("one High Risk attendee at hop 2: hop 3", vec![(Status::HighRisk, 2)], Some(3)),
-        ("one High Risk attendee at hop 3 only: no exposure (the hop limit)", vec![(Status::HighRisk, 3)], None),
-        ("one Negative attendee: no exposure", vec![(Status::Negative, 0)], None),
-        ("High Risk at hops 2 and 1: hop 2 (the smallest)", vec![(Status::HighRisk, 2), (Status::HighRisk, 1)], Some(2)),
-        ("High Risk at hop 1 and a Positive: hop 1 (suspected and positive first)", vec![(Status::HighRisk, 1), (Status::Positive, 0)], Some(1)),
-        ("High Risk at hop 3 and hop 2: hop 3", vec![(Status::HighRisk, 3), (Status::HighRisk, 2)], Some(3)),
+        (
+            "one Suspected attendee: hop 1",
+            vec![(Status::Suspected, 0)],
+            Some(1),
+        ),
+        (
+            "one Positive attendee: hop 1",
+            vec![(Status::Positive, 0)],
+            Some(1),
+        ),
+        (
+            "one High Risk attendee at hop 1: hop 2",
+            vec![(Status::HighRisk, 1)],
+            Some(2),
+        ),
+        (
+            "one High Risk attendee at hop 2: hop 3",
+            vec![(Status::HighRisk, 2)],
+            Some(3),
+        ),
+        (
+            "one High Risk attendee at hop 3 only: no exposure (the hop limit)",
+            vec![(Status::HighRisk, 3)],
+            None,
+        ),
+        (
+            "one Negative attendee: no exposure",
+            vec![(Status::Negative, 0)],
+            None,
+        ),
+        (
+            "High Risk at hops 2 and 1: hop 2 (the smallest)",
+            vec![(Status::HighRisk, 2), (Status::HighRisk, 1)],
+            Some(2),
+        ),
+        (
+            "High Risk at hop 1 and a Positive: hop 1 (suspected and positive first)",
+            vec![(Status::HighRisk, 1), (Status::Positive, 0)],
+            Some(1),
+        ),
+        (
+            "High Risk at hop 3 and hop 2: hop 3",
+            vec![(Status::HighRisk, 3), (Status::HighRisk, 2)],
+            Some(3),
+        ),
     ] {
         let (mut w, es, _) = scene(&fx, "cascade exposure", &one);
         for (st, hops) in reports {
@@ -121,8 +180,16 @@ pub(super) fn file(fx: Fx) -> Value {
     }
     // Expiry of the onset: exposed one second before start + 14 days, not at it.
     for (comment, at, want) in [
-        ("exposed one second before start + HIGH_RISK_EXPIRY", t0 + HIGH_RISK_EXPIRY - 1, Status::HighRisk),
-        ("not exposed at start + HIGH_RISK_EXPIRY", t0 + HIGH_RISK_EXPIRY, Status::Unknown),
+        (
+            "exposed one second before start + HIGH_RISK_EXPIRY",
+            t0 + HIGH_RISK_EXPIRY - 1,
+            Status::HighRisk,
+        ),
+        (
+            "not exposed at start + HIGH_RISK_EXPIRY",
+            t0 + HIGH_RISK_EXPIRY,
+            Status::Unknown,
+        ),
     ] {
         let (mut w, es, _) = scene(&fx, "cascade expiry", &one);
         someone(&mut w, es[0], t0, Status::Positive, 0, t0, t0 + 2 * H);
@@ -138,20 +205,37 @@ pub(super) fn file(fx: Fx) -> Value {
     w.poll(now);
     w.evaluate(now);
     check(&w, Status::Negative, 0);
-    w.emit(&mut f, "a Negative device stays Negative although its event exposes it", &["Exposure"], None);
+    w.emit(
+        &mut f,
+        "a Negative device stays Negative although its event exposes it",
+        &["Exposure"],
+        None,
+    );
     // The onset is min(start, now): checked in before the event's start.
     let mut w = fx.world("cascade early");
     let e = w.event(t0);
     w.events[e].end(t0 + 6 * H).unwrap();
     w.attend(e, t0 - 2 * H);
-    someone(&mut w, e, t0 - 2 * H, Status::Suspected, 0, t0 - 2 * H, t0 - 90 * 60);
+    someone(
+        &mut w,
+        e,
+        t0 - 2 * H,
+        Status::Suspected,
+        0,
+        t0 - 2 * H,
+        t0 - 90 * 60,
+    );
     w.poll(t0 - H);
     let o = w.evaluate(t0 - H);
     assert!(o.is_empty());
     assert_eq!(w.device().status().since, t0 - H);
     w.emit(&mut f, "exposed before the event's start: the onset is now, and nothing is pushed to an event that has not started", &["Exposure", "Push"], None);
     // Which event wins: the smallest hop, then the earliest start, then the smallest fingerprint.
-    let (mut w, es, hs) = scene(&fx, "cascade hop wins", &[(t0, t0 + 6 * H), (t0 + H, t0 + 7 * H)]);
+    let (mut w, es, hs) = scene(
+        &fx,
+        "cascade hop wins",
+        &[(t0, t0 + 6 * H), (t0 + H, t0 + 7 * H)],
+    );
     someone(&mut w, es[0], t0, Status::HighRisk, 1, t0, t0 + 2 * H);
     someone(&mut w, es[1], t0 + H, Status::Positive, 0, t0, t0 + 2 * H);
     w.poll(now);
@@ -159,15 +243,28 @@ pub(super) fn file(fx: Fx) -> Value {
     check(&w, Status::HighRisk, 1);
     assert_eq!(w.device().exposing_event().map(|h| h.0), Some(hs[1]));
     w.emit(&mut f, "hop 2 from an earlier event, hop 1 from a later one: the smaller hop wins (since = the later start)", &["Exposure"], None);
-    let (mut w, es, hs) = scene(&fx, "cascade start wins", &[(t0 + H, t0 + 7 * H), (t0, t0 + 6 * H)]);
+    let (mut w, es, hs) = scene(
+        &fx,
+        "cascade start wins",
+        &[(t0 + H, t0 + 7 * H), (t0, t0 + 6 * H)],
+    );
     someone(&mut w, es[0], t0 + H, Status::Positive, 0, t0, t0 + 2 * H);
     someone(&mut w, es[1], t0, Status::Suspected, 0, t0, t0 + 2 * H);
     w.poll(now);
     let o = w.evaluate(now);
     assert_eq!(w.device().exposing_event().map(|h| h.0), Some(hs[1]));
     assert_eq!(o.len(), 1);
-    w.emit(&mut f, "two events at hop 1: the earlier start wins; the other receives the High Risk", &["Exposure", "Push"], None);
-    let (mut w, es, hs) = scene(&fx, "cascade fingerprint wins", &[(t0, t0 + 6 * H), (t0, t0 + 5 * H)]);
+    w.emit(
+        &mut f,
+        "two events at hop 1: the earlier start wins; the other receives the High Risk",
+        &["Exposure", "Push"],
+        None,
+    );
+    let (mut w, es, hs) = scene(
+        &fx,
+        "cascade fingerprint wins",
+        &[(t0, t0 + 6 * H), (t0, t0 + 5 * H)],
+    );
     someone(&mut w, es[0], t0, Status::Positive, 0, t0, t0 + 2 * H);
     someone(&mut w, es[1], t0, Status::Positive, 0, t0, t0 + 2 * H);
     w.poll(now);
@@ -175,7 +272,12 @@ pub(super) fn file(fx: Fx) -> Value {
     let fp: Vec<[u8; 32]> = es.iter().map(|&e| fingerprint(&w.events[e].id())).collect();
     let want = if fp[0] < fp[1] { hs[0] } else { hs[1] };
     assert_eq!(w.device().exposing_event().map(|h| h.0), Some(want));
-    w.emit(&mut f, "two events at hop 1 with the same start: the smaller fingerprint of the event key wins", &["Exposure"], None);
+    w.emit(
+        &mut f,
+        "two events at hop 1 with the same start: the smaller fingerprint of the event key wins",
+        &["Exposure"],
+        None,
+    );
     // The device's own acknowledged Suspected is not an exposure (its decay is not yet due at
     // the event, which entered it later).
     let own = |label: &str, others: bool| {
@@ -184,9 +286,15 @@ pub(super) fn file(fx: Fx) -> Value {
         w.events[e].end(t0 + DAY).unwrap();
         w.self_report("report", t0, t0);
         let (h, ack) = w.check_in_only(e, t0 + H);
-        w.sc.ok(json!({"op": "checkInAck", "handle": h, "message": super::super::vector::hex(&ack)}));
+        w.sc.ok(
+            json!({"op": "checkInAck", "handle": h, "message": super::super::vector::hex(&ack)}),
+        );
         let o = w.evaluate(t0 + 2 * H);
-        assert_eq!(o.len(), 1, "Suspected pushed once the check-in is acknowledged");
+        assert_eq!(
+            o.len(),
+            1,
+            "Suspected pushed once the check-in is acknowledged"
+        );
         if others {
             someone(&mut w, e, t0 + H, Status::Suspected, 0, t0, t0 + 3 * H);
         }
@@ -219,9 +327,18 @@ pub(super) fn file(fx: Fx) -> Value {
     assert_eq!(o.len(), 1);
     let o = w2.self_report("test_negative", t0 + 3 * H, t0 + 3 * H);
     assert_eq!(o.len(), 1);
-    w2.emit(&mut f, "push: after a Suspected was reported there, the next Negative follows it", &["Push"], None);
+    w2.emit(
+        &mut f,
+        "push: after a Suspected was reported there, the next Negative follows it",
+        &["Push"],
+        None,
+    );
     // Pending at an event: its stats do not expose until the ack.
-    let (mut w, es, _) = scene(&fx, "cascade pending", &[(t0, t0 + 6 * H), (t0 + H, t0 + 7 * H)]);
+    let (mut w, es, _) = scene(
+        &fx,
+        "cascade pending",
+        &[(t0, t0 + 6 * H), (t0 + H, t0 + 7 * H)],
+    );
     let source = w.other(es[0], t0);
     w.other_reports(es[0], &source, 1, Status::Positive, 0, t0, t0 + 2 * H);
     w.poll(t0 + DAY);
@@ -234,17 +351,32 @@ pub(super) fn file(fx: Fx) -> Value {
     assert_eq!(held.len(), 1, "the false alarm's Unknown to event 1, lost");
     someone(&mut w, es[1], t0 + H, Status::Positive, 0, t0, at + H);
     let polled = w.poll_lost(at + 2 * H);
-    let (reports, requests): (Vec<_>, Vec<_>) = polled.into_iter().partition(|(_, m)| super::device::tag(m) == 0x24);
-    assert_eq!(reports, held, "poll retransmits the pending report byte for byte");
+    let (reports, requests): (Vec<_>, Vec<_>) = polled
+        .into_iter()
+        .partition(|(_, m)| super::device::tag(m) == 0x24);
+    assert_eq!(
+        reports, held,
+        "poll retransmits the pending report byte for byte"
+    );
     w.deliver(requests, at + 2 * H);
     w.evaluate(at + 2 * H);
     check(&w, Status::Unknown, 0);
     let mut w2 = w.clone();
-    w.emit(&mut f, "while a report to an event is pending its stats do not expose the device", &["Exposure", "Retransmission"], None);
+    w.emit(
+        &mut f,
+        "while a report to an event is pending its stats do not expose the device",
+        &["Exposure", "Retransmission"],
+        None,
+    );
     w2.deliver(reports, at + 3 * H);
     w2.evaluate(at + 3 * H);
     check(&w2, Status::HighRisk, 1);
-    w2.emit(&mut f, "once the retransmitted report is acknowledged, the event's stats expose the device again", &["Exposure", "Retransmission"], None);
+    w2.emit(
+        &mut f,
+        "once the retransmitted report is acknowledged, the event's stats expose the device again",
+        &["Exposure", "Retransmission"],
+        None,
+    );
 
     // --- §9.3 push conditions, each on both sides.
     // end(E) >= T: an event that ended exactly at the exposing event's start gets the report,
@@ -266,15 +398,33 @@ pub(super) fn file(fx: Fx) -> Value {
     let mut w2 = w.clone();
     let o = w.evaluate(t0 + DAY - 1);
     assert!(o.is_empty());
-    w.emit(&mut f, "push: an event that starts one second later does not receive the High Risk yet", &["Push"], None);
+    w.emit(
+        &mut f,
+        "push: an event that starts one second later does not receive the High Risk yet",
+        &["Push"],
+        None,
+    );
     let o = w2.evaluate(t0 + DAY);
     assert_eq!(o.iter().map(|(h, _)| *h).collect::<Vec<_>>(), vec![h_later]);
     let _ = hs;
-    w2.emit(&mut f, "push: an event starting exactly now receives the High Risk", &["Push"], None);
+    w2.emit(
+        &mut f,
+        "push: an event starting exactly now receives the High Risk",
+        &["Push"],
+        None,
+    );
     // In window: a self-reported Positive goes to an event until end + GRACE - 1.
     for (comment, at, n) in [
-        ("push: a Positive reaches an event on the last second of its grace period", t0 + 6 * H + GRACE - 1, 1),
-        ("push: at the end of the grace period the event is forgotten and receives nothing", t0 + 6 * H + GRACE, 0),
+        (
+            "push: a Positive reaches an event on the last second of its grace period",
+            t0 + 6 * H + GRACE - 1,
+            1,
+        ),
+        (
+            "push: at the end of the grace period the event is forgotten and receives nothing",
+            t0 + 6 * H + GRACE,
+            0,
+        ),
     ] {
         let (mut w, _, _) = scene(&fx, "cascade window", &one);
         w.poll(t0 + DAY);
@@ -288,12 +438,23 @@ pub(super) fn file(fx: Fx) -> Value {
     let x2 = w.event(t0 + 5 * DAY);
     w.events[x2].end(t0 + 5 * DAY + H).unwrap();
     let hx = w.attend(x2, t0 + 5 * DAY);
-    someone(&mut w, x2, t0 + 5 * DAY, Status::Positive, 0, t0 + 5 * DAY, t0 + 5 * DAY + H);
+    someone(
+        &mut w,
+        x2,
+        t0 + 5 * DAY,
+        Status::Positive,
+        0,
+        t0 + 5 * DAY,
+        t0 + 5 * DAY + H,
+    );
     let when = t0 + SUSPECTED_DECAY + H;
     w.poll(when);
     let o = w.evaluate(when);
     check(&w, Status::HighRisk, 1);
-    assert!(o.is_empty(), "Suspected -> HighRisk is not an edge; the exposing event is excluded");
+    assert!(
+        o.is_empty(),
+        "Suspected -> HighRisk is not an edge; the exposing event is excluded"
+    );
     let _ = hx;
     w.emit(&mut f, "push: the event still holds the device's Suspected; High Risk is not an edge from it, so nothing is sent there", &["Push"], None);
     let _ = &mut w2;
@@ -302,7 +463,9 @@ pub(super) fn file(fx: Fx) -> Value {
     let e = w.event(t0);
     w.events[e].end(t0 + 6 * H).unwrap();
     let (h, _ack) = w.check_in_only(e, t0);
-    let o = w.sc.ok(json!({"op": "selfReport", "cause": "test_positive", "since": s(t0), "now": s(t0 + H)}));
+    let o = w.sc.ok(
+        json!({"op": "selfReport", "cause": "test_positive", "since": s(t0), "now": s(t0 + H)}),
+    );
     assert!(outputs(&o).is_empty());
     w.poll(t0 + 2 * H);
     let o = w.evaluate(t0 + 2 * H);

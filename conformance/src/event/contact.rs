@@ -8,7 +8,9 @@ use contact_tracing::labels::event as labels;
 use serde_json::{json, Map, Value};
 
 use super::ed::{self, EdKey};
-use super::{ed_notes, key, s, seed32, str_field, Outcome, Script, APR_06, APR_12_16H, APR_20_12H, HEADER};
+use super::{
+    ed_notes, key, s, seed32, str_field, Outcome, Script, APR_06, APR_12_16H, APR_20_12H, HEADER,
+};
 use crate::vector::{
     field, hex, hex_array, hex_field, rng, u64_str_field, FileBuilder, Group, Test, Verdict,
 };
@@ -146,41 +148,129 @@ pub(super) fn file() -> Value {
     let ok = up(5, now, Status::Positive, 0, APR_06).sign(&sender, &recipient);
     let mut sc = trusted();
     sc.ok(receive(&ok, now));
-    sc.emit(&mut f, "positive test with infecting-since and a rotated address", &["Valid"], inputs.clone(), None);
+    sc.emit(
+        &mut f,
+        "positive test with infecting-since and a rotated address",
+        &["Valid"],
+        inputs.clone(),
+        None,
+    );
     let mut sc = trusted();
-    sc.ok(receive(&up(1, now, Status::HighRisk, 2, APR_12_16H).sign(&sender, &recipient), now));
-    sc.emit(&mut f, "high risk, hop 2, sequence number 1 (the first above 0)", &["Valid"], inputs.clone(), None);
+    sc.ok(receive(
+        &up(1, now, Status::HighRisk, 2, APR_12_16H).sign(&sender, &recipient),
+        now,
+    ));
+    sc.emit(
+        &mut f,
+        "high risk, hop 2, sequence number 1 (the first above 0)",
+        &["Valid"],
+        inputs.clone(),
+        None,
+    );
     // Sequence numbers: equal refused, above accepted; a refused update does not consume seq.
     let mut sc = trusted();
     sc.ok(receive(&ok, now));
     sc.refused(receive(&ok, now + 1), EventError::Replay);
-    sc.emit(&mut f, "the same update delivered twice", &["Replay"], inputs.clone(), Some(EventError::Replay));
+    sc.emit(
+        &mut f,
+        "the same update delivered twice",
+        &["Replay"],
+        inputs.clone(),
+        Some(EventError::Replay),
+    );
     let mut sc = trusted();
     sc.ok(receive(&ok, now));
-    sc.refused(receive(&up(4, now, Status::Negative, 0, now).sign(&sender, &recipient), now), EventError::Replay);
-    sc.ok(receive(&up(6, now, Status::Negative, 0, now).sign(&sender, &recipient), now));
-    sc.emit(&mut f, "sequence number below the last refused, the next above it accepted", &["Replay"], inputs.clone(), None);
+    sc.refused(
+        receive(
+            &up(4, now, Status::Negative, 0, now).sign(&sender, &recipient),
+            now,
+        ),
+        EventError::Replay,
+    );
+    sc.ok(receive(
+        &up(6, now, Status::Negative, 0, now).sign(&sender, &recipient),
+        now,
+    ));
+    sc.emit(
+        &mut f,
+        "sequence number below the last refused, the next above it accepted",
+        &["Replay"],
+        inputs.clone(),
+        None,
+    );
     let mut sc = trusted();
-    sc.refused(receive(&up(0, now, Status::Negative, 0, now).sign(&sender, &recipient), now), EventError::Replay);
-    sc.emit(&mut f, "sequence number 0 is never above the last (0 after trusting)", &["Replay"], inputs.clone(), Some(EventError::Replay));
+    sc.refused(
+        receive(
+            &up(0, now, Status::Negative, 0, now).sign(&sender, &recipient),
+            now,
+        ),
+        EventError::Replay,
+    );
+    sc.emit(
+        &mut f,
+        "sequence number 0 is never above the last (0 after trusting)",
+        &["Replay"],
+        inputs.clone(),
+        Some(EventError::Replay),
+    );
     let mut sc = trusted();
     let mut bad = ok.clone();
     bad[100] ^= 1;
     sc.refused(receive(&bad, now), EventError::BadIdentitySig);
     sc.ok(receive(&ok, now));
-    sc.emit(&mut f, "a refused update with seq 5, then the valid one with seq 5", &["RefusalChangesNothing"], inputs.clone(), None);
+    sc.emit(
+        &mut f,
+        "a refused update with seq 5, then the valid one with seq 5",
+        &["RefusalChangesNothing"],
+        inputs.clone(),
+        None,
+    );
     let mut sc = script();
     sc.refused(receive(&ok, now), EventError::ContactUnknown);
-    sc.emit(&mut f, "sender is not a contact", &["Untrusted"], inputs.clone(), Some(EventError::ContactUnknown));
+    sc.emit(
+        &mut f,
+        "sender is not a contact",
+        &["Untrusted"],
+        inputs.clone(),
+        Some(EventError::ContactUnknown),
+    );
     let mut sc = trusted();
-    sc.refused(receive(&up(6, now, Status::Positive, 0, APR_06).sign(&sender, &[7; 32]), now), EventError::BadIdentitySig);
-    sc.emit(&mut f, "signed for another recipient", &["Forwarded"], inputs.clone(), Some(EventError::BadIdentitySig));
+    sc.refused(
+        receive(
+            &up(6, now, Status::Positive, 0, APR_06).sign(&sender, &[7; 32]),
+            now,
+        ),
+        EventError::BadIdentitySig,
+    );
+    sc.emit(
+        &mut f,
+        "signed for another recipient",
+        &["Forwarded"],
+        inputs.clone(),
+        Some(EventError::BadIdentitySig),
+    );
     // Time boundaries.
     for (comment, u, want) in [
-        ("since equal to time", up(6, now, Status::Positive, 0, now), None),
-        ("since one second after time", up(6, now, Status::Positive, 0, now + 1), Some(EventError::TimeInvalid)),
-        ("time exactly MAX_SKEW ahead", up(6, now + MAX_SKEW, Status::Positive, 0, now), None),
-        ("time one second beyond the tolerated skew", up(6, now + MAX_SKEW + 1, Status::Positive, 0, now), Some(EventError::TimeInvalid)),
+        (
+            "since equal to time",
+            up(6, now, Status::Positive, 0, now),
+            None,
+        ),
+        (
+            "since one second after time",
+            up(6, now, Status::Positive, 0, now + 1),
+            Some(EventError::TimeInvalid),
+        ),
+        (
+            "time exactly MAX_SKEW ahead",
+            up(6, now + MAX_SKEW, Status::Positive, 0, now),
+            None,
+        ),
+        (
+            "time one second beyond the tolerated skew",
+            up(6, now + MAX_SKEW + 1, Status::Positive, 0, now),
+            Some(EventError::TimeInvalid),
+        ),
     ] {
         let mut sc = trusted();
         let msg = u.sign(&sender, &recipient);
@@ -194,19 +284,88 @@ pub(super) fn file() -> Value {
     }
     // Decoding (§1 order) and the adjacent pairs of §5.6.
     let dec: Vec<(&str, &[&str], Vec<u8>, EventError)> = vec![
-        ("status code 5", &["Malformed"], with(&ok, 49, 5), EventError::BadStatus),
-        ("status code 255", &["Malformed"], with(&ok, 49, 255), EventError::BadStatus),
-        ("hops 1 on a positive status", &["Malformed"], with(&ok, 50, 1), EventError::BadHops),
-        ("high risk with hops 0", &["Malformed"], with(&ok, 49, 1), EventError::BadHops),
-        ("high risk with hops 4", &["Malformed"], with(&with(&ok, 49, 1), 50, 4), EventError::BadHops),
-        ("truncated", &["Malformed"], ok[..154].to_vec(), EventError::Truncated),
-        ("trailing byte", &["Malformed"], [&ok[..], &[0]].concat(), EventError::TrailingBytes),
-        ("report tag", &["Malformed"], with(&ok, 0, 0x24), EventError::UnknownTag),
-        ("wrong tag and a bad status", &["Malformed", "CheckOrder"], with(&with(&ok, 49, 9), 0, 0x11), EventError::UnknownTag),
-        ("bad status and bad hops", &["Malformed", "CheckOrder"], with(&with(&ok, 49, 9), 50, 9), EventError::BadStatus),
-        ("bad hops and truncated after them", &["Malformed", "CheckOrder"], with(&ok[..60], 50, 9), EventError::BadHops),
-        ("truncated before the status byte: the status is never read", &["Malformed", "CheckOrder"], with(&ok[..49], 0, 0x10), EventError::Truncated),
-        ("bad hops and since after time: decoding is checked first", &["CheckOrder"], with(&up(6, now, Status::Positive, 0, now + 1).sign(&sender, &recipient), 50, 2), EventError::BadHops),
+        (
+            "status code 5",
+            &["Malformed"],
+            with(&ok, 49, 5),
+            EventError::BadStatus,
+        ),
+        (
+            "status code 255",
+            &["Malformed"],
+            with(&ok, 49, 255),
+            EventError::BadStatus,
+        ),
+        (
+            "hops 1 on a positive status",
+            &["Malformed"],
+            with(&ok, 50, 1),
+            EventError::BadHops,
+        ),
+        (
+            "high risk with hops 0",
+            &["Malformed"],
+            with(&ok, 49, 1),
+            EventError::BadHops,
+        ),
+        (
+            "high risk with hops 4",
+            &["Malformed"],
+            with(&with(&ok, 49, 1), 50, 4),
+            EventError::BadHops,
+        ),
+        (
+            "truncated",
+            &["Malformed"],
+            ok[..154].to_vec(),
+            EventError::Truncated,
+        ),
+        (
+            "trailing byte",
+            &["Malformed"],
+            [&ok[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
+        (
+            "report tag",
+            &["Malformed"],
+            with(&ok, 0, 0x24),
+            EventError::UnknownTag,
+        ),
+        (
+            "wrong tag and a bad status",
+            &["Malformed", "CheckOrder"],
+            with(&with(&ok, 49, 9), 0, 0x11),
+            EventError::UnknownTag,
+        ),
+        (
+            "bad status and bad hops",
+            &["Malformed", "CheckOrder"],
+            with(&with(&ok, 49, 9), 50, 9),
+            EventError::BadStatus,
+        ),
+        (
+            "bad hops and truncated after them",
+            &["Malformed", "CheckOrder"],
+            with(&ok[..60], 50, 9),
+            EventError::BadHops,
+        ),
+        (
+            "truncated before the status byte: the status is never read",
+            &["Malformed", "CheckOrder"],
+            with(&ok[..49], 0, 0x10),
+            EventError::Truncated,
+        ),
+        (
+            "bad hops and since after time: decoding is checked first",
+            &["CheckOrder"],
+            with(
+                &up(6, now, Status::Positive, 0, now + 1).sign(&sender, &recipient),
+                50,
+                2,
+            ),
+            EventError::BadHops,
+        ),
     ];
     for (comment, flags, msg, e) in dec {
         let mut sc = trusted();
@@ -214,15 +373,33 @@ pub(super) fn file() -> Value {
         sc.emit(&mut f, comment, flags, inputs.clone(), Some(e));
     }
     let mut sc = script();
-    sc.refused(receive(&up(6, now, Status::Positive, 0, now + 1).sign(&sender, &recipient), now), EventError::TimeInvalid);
-    sc.emit(&mut f, "since after time from a non-contact: times are checked before the sender", &["CheckOrder"], inputs.clone(), Some(EventError::TimeInvalid));
+    sc.refused(
+        receive(
+            &up(6, now, Status::Positive, 0, now + 1).sign(&sender, &recipient),
+            now,
+        ),
+        EventError::TimeInvalid,
+    );
+    sc.emit(
+        &mut f,
+        "since after time from a non-contact: times are checked before the sender",
+        &["CheckOrder"],
+        inputs.clone(),
+        Some(EventError::TimeInvalid),
+    );
     let small = ed::small_order_points()[1];
     let mut body = ContactUpdateMsg::decode(&ok).unwrap();
     body.identity = small;
     let small_msg = body.encode();
     let mut sc = script();
     sc.refused(receive(&small_msg, now), EventError::ContactUnknown);
-    sc.emit(&mut f, "a non-contact with a small-order identity: the sender is checked before the key", &["CheckOrder"], inputs.clone(), Some(EventError::ContactUnknown));
+    sc.emit(
+        &mut f,
+        "a non-contact with a small-order identity: the sender is checked before the key",
+        &["CheckOrder"],
+        inputs.clone(),
+        Some(EventError::ContactUnknown),
+    );
     let mut sc = script();
     sc.ok(trust(&small));
     sc.refused(receive(&small_msg, now), EventError::BadKey);
@@ -230,7 +407,13 @@ pub(super) fn file() -> Value {
     let mut sc = trusted();
     sc.ok(receive(&ok, now));
     sc.refused(receive(&bad, now), EventError::BadIdentitySig);
-    sc.emit(&mut f, "a bad signature and a sequence number not above the last: the signature is checked first", &["CheckOrder"], inputs.clone(), Some(EventError::BadIdentitySig));
+    sc.emit(
+        &mut f,
+        "a bad signature and a sequence number not above the last: the signature is checked first",
+        &["CheckOrder"],
+        inputs.clone(),
+        Some(EventError::BadIdentitySig),
+    );
     // The book's bound.
     let small_inputs = json!({"recipientSeed": hex(recipient_seed), "maxContacts": 2});
     let bounded = || Script::new(book(small_inputs.as_object().unwrap()).unwrap(), exec);
@@ -239,20 +422,44 @@ pub(super) fn file() -> Value {
     sc.ok(trust(&sender.public()));
     sc.refused(trust(&[3; 32]), EventError::TableFull);
     sc.ok(receive(&ok, now));
-    sc.emit(&mut f, "a third contact in a book of two is refused; the second still receives updates", &["Bound"], small_inputs.clone(), None);
+    sc.emit(
+        &mut f,
+        "a third contact in a book of two is refused; the second still receives updates",
+        &["Bound"],
+        small_inputs.clone(),
+        None,
+    );
     let mut sc = bounded();
     sc.ok(trust(&[1; 32]));
     sc.ok(trust(&sender.public()));
     sc.ok(receive(&ok, now));
     sc.ok(trust(&sender.public()));
-    sc.refused(receive(&up(5, now, Status::Negative, 0, now).sign(&sender, &recipient), now), EventError::Replay);
-    sc.ok(receive(&up(6, now, Status::Negative, 0, now).sign(&sender, &recipient), now));
-    sc.emit(&mut f, "trusting a known identity again in a full book works and keeps its last sequence number", &["Bound"], small_inputs.clone(), None);
+    sc.refused(
+        receive(
+            &up(5, now, Status::Negative, 0, now).sign(&sender, &recipient),
+            now,
+        ),
+        EventError::Replay,
+    );
+    sc.ok(receive(
+        &up(6, now, Status::Negative, 0, now).sign(&sender, &recipient),
+        now,
+    ));
+    sc.emit(
+        &mut f,
+        "trusting a known identity again in a full book works and keeps its last sequence number",
+        &["Bound"],
+        small_inputs.clone(),
+        None,
+    );
     // Ed25519 edges on the sender's key and signature.
     for c in ed::cases(true) {
         let seed = [0x61; 32];
         let public = c.public(seed);
-        let mut m = ContactUpdateMsg::decode(&up(7, now, Status::Suspected, 0, APR_06).sign(&sender, &recipient)).unwrap();
+        let mut m = ContactUpdateMsg::decode(
+            &up(7, now, Status::Suspected, 0, APR_06).sign(&sender, &recipient),
+        )
+        .unwrap();
         m.identity = public;
         let signed = [labels::CONTACT_UPDATE.bytes, &recipient, &m.body()].concat();
         let (a, sig) = c.build(seed, &signed);

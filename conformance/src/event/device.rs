@@ -51,7 +51,8 @@ fn exec(d: &mut Device, step: &Map<String, Value>) -> Result<Outcome, String> {
     let handle = || u32_field(step, "handle").map(EventHandle);
     let res = match str_field(step, "op")? {
         "checkIn" => {
-            let qr = CheckInQr::from_bytes(&hex_field(step, "qr")?).map_err(|e| e.code().to_string())?;
+            let qr =
+                CheckInQr::from_bytes(&hex_field(step, "qr")?).map_err(|e| e.code().to_string())?;
             d.check_in(
                 &qr,
                 &SecretSeed::from_bytes(hex_array(step, "pseudonymSeed")?),
@@ -135,7 +136,10 @@ impl Fx {
     }
     pub fn world(&self, label: &str) -> World {
         World {
-            sc: Script::new(device_from_group(self.params().as_object().unwrap()).unwrap(), exec),
+            sc: Script::new(
+                device_from_group(self.params().as_object().unwrap()).unwrap(),
+                exec,
+            ),
             events: Vec::new(),
             handles: Vec::new(),
             r: rng(label),
@@ -195,7 +199,8 @@ impl World {
     /// The device checks in and gets the ack.
     pub fn attend(&mut self, e: usize, now: u64) -> u32 {
         let (h, ack) = self.check_in_only(e, now);
-        self.sc.ok(json!({"op": "checkInAck", "handle": h, "message": hex(ack)}));
+        self.sc
+            .ok(json!({"op": "checkInAck", "handle": h, "message": hex(ack)}));
         h
     }
     /// Another participant checks in at the event (not a device step).
@@ -209,12 +214,24 @@ impl World {
     }
     /// Another participant reports at the event.
     #[allow(clippy::too_many_arguments)]
-    pub fn other_reports(&mut self, e: usize, nym: &IdentityKey, counter: u32, status: Status, hops: u8, since: u64, now: u64) {
+    pub fn other_reports(
+        &mut self,
+        e: usize,
+        nym: &IdentityKey,
+        counter: u32,
+        status: Status,
+        hops: u8,
+        since: u64,
+        now: u64,
+    ) {
         // The participant's permanent key: fixed per pseudonym (a later report must reveal the same).
         let who = key(nym.public());
         let id = self.events[e].id();
         self.events[e]
-            .report(&report_msg(&id, nym, &who, counter, now, status, hops, since).encode(), now)
+            .report(
+                &report_msg(&id, nym, &who, counter, now, status, hops, since).encode(),
+                now,
+            )
             .unwrap();
     }
     /// Delivers device messages to their events and the answers back (steps).
@@ -224,15 +241,18 @@ impl World {
             match tag(&m) {
                 0x20 => {
                     let ack = self.events[e].check_in(&m, now).unwrap();
-                    self.sc.ok(json!({"op": "checkInAck", "handle": h, "message": hex(ack)}));
+                    self.sc
+                        .ok(json!({"op": "checkInAck", "handle": h, "message": hex(ack)}));
                 }
                 0x22 => {
                     let st = self.events[e].stats(&m, now).unwrap();
-                    self.sc.ok(json!({"op": "stats", "handle": h, "now": s(now), "message": hex(st)}));
+                    self.sc
+                        .ok(json!({"op": "stats", "handle": h, "now": s(now), "message": hex(st)}));
                 }
                 0x24 => {
                     let acc = self.events[e].report(&m, now).unwrap();
-                    self.sc.ok(json!({"op": "reportAck", "handle": h, "message": hex(acc.ack)}));
+                    self.sc
+                        .ok(json!({"op": "reportAck", "handle": h, "message": hex(acc.ack)}));
                 }
                 t => panic!("unexpected tag {t}"),
             }
@@ -258,7 +278,9 @@ impl World {
         outputs(&out)
     }
     pub fn self_report(&mut self, cause: &str, since: u64, now: u64) -> Vec<(u32, Vec<u8>)> {
-        let out = self.sc.ok(json!({"op": "selfReport", "cause": cause, "since": s(since), "now": s(now)}));
+        let out = self
+            .sc
+            .ok(json!({"op": "selfReport", "cause": cause, "since": s(since), "now": s(now)}));
         let o = outputs(&out);
         self.deliver(o.clone(), now);
         o
@@ -267,7 +289,13 @@ impl World {
         let e = self.handles[h as usize];
         self.events[e].stats_message(now).encode()
     }
-    pub fn emit(self, f: &mut FileBuilder, comment: &str, flags: &[&str], want: Option<EventError>) {
+    pub fn emit(
+        self,
+        f: &mut FileBuilder,
+        comment: &str,
+        flags: &[&str],
+        want: Option<EventError>,
+    ) {
         self.sc.emit(f, comment, flags, json!({}), want);
     }
     pub fn status(&self) -> Status {
@@ -339,7 +367,11 @@ fn device_file() -> Value {
     );
     notes(&mut f);
     let mut r = rng("event device");
-    let fx = Fx { id_seed: seed32(&mut r), created: APR_06 - 30 * DAY, max: 1024 };
+    let fx = Fx {
+        id_seed: seed32(&mut r),
+        created: APR_06 - 30 * DAY,
+        max: 1024,
+    };
     fx.group(&mut f);
     let t0 = APR_12_16H;
     // A device at one event, checked in and acknowledged, with stats.
@@ -357,18 +389,58 @@ fn device_file() -> Value {
     let other_ack = {
         // An ack the event signed for another pseudonym.
         let qr = w.qr(e, t0);
-        w.events[e].check_in(&qr.check_in(&SecretSeed::from_bytes([0x91; 32])).encode(), t0).unwrap()
+        w.events[e]
+            .check_in(
+                &qr.check_in(&SecretSeed::from_bytes([0x91; 32])).encode(),
+                t0,
+            )
+            .unwrap()
     };
     let mut bad_sig = ack.clone();
     bad_sig[50] ^= 1;
     let cases: Vec<(&str, &[&str], Value, EventError)> = vec![
-        ("check-in ack for another pseudonym", &["Forged"], json!({"op": "checkInAck", "handle": h, "message": hex(&other_ack)}), EventError::WrongPseudonym),
-        ("check-in ack with a bad event signature", &["Forged"], json!({"op": "checkInAck", "handle": h, "message": hex(&bad_sig)}), EventError::BadEventSig),
-        ("check-in ack for a handle the device does not hold", &["Forged"], json!({"op": "checkInAck", "handle": 5, "message": hex(&ack)}), EventError::WrongEvent),
-        ("check-in ack truncated", &["Malformed"], json!({"op": "checkInAck", "handle": h, "message": hex(&ack[..104])}), EventError::Truncated),
-        ("check-in ack with the stats tag", &["Malformed"], json!({"op": "checkInAck", "handle": h, "message": hex(&with(&ack, 0, 0x23))}), EventError::UnknownTag),
-        ("a truncated ack for an unknown handle: decoding is checked first", &["CheckOrder"], json!({"op": "checkInAck", "handle": 5, "message": hex(&ack[..50])}), EventError::Truncated),
-        ("an ack for another pseudonym with a bad signature: the pseudonym is checked first", &["CheckOrder"], json!({"op": "checkInAck", "handle": h, "message": hex(&with(&other_ack, 60, other_ack[60] ^ 1))}), EventError::WrongPseudonym),
+        (
+            "check-in ack for another pseudonym",
+            &["Forged"],
+            json!({"op": "checkInAck", "handle": h, "message": hex(&other_ack)}),
+            EventError::WrongPseudonym,
+        ),
+        (
+            "check-in ack with a bad event signature",
+            &["Forged"],
+            json!({"op": "checkInAck", "handle": h, "message": hex(&bad_sig)}),
+            EventError::BadEventSig,
+        ),
+        (
+            "check-in ack for a handle the device does not hold",
+            &["Forged"],
+            json!({"op": "checkInAck", "handle": 5, "message": hex(&ack)}),
+            EventError::WrongEvent,
+        ),
+        (
+            "check-in ack truncated",
+            &["Malformed"],
+            json!({"op": "checkInAck", "handle": h, "message": hex(&ack[..104])}),
+            EventError::Truncated,
+        ),
+        (
+            "check-in ack with the stats tag",
+            &["Malformed"],
+            json!({"op": "checkInAck", "handle": h, "message": hex(with(&ack, 0, 0x23))}),
+            EventError::UnknownTag,
+        ),
+        (
+            "a truncated ack for an unknown handle: decoding is checked first",
+            &["CheckOrder"],
+            json!({"op": "checkInAck", "handle": 5, "message": hex(&ack[..50])}),
+            EventError::Truncated,
+        ),
+        (
+            "an ack for another pseudonym with a bad signature: the pseudonym is checked first",
+            &["CheckOrder"],
+            json!({"op": "checkInAck", "handle": h, "message": hex(with(&other_ack, 60, other_ack[60] ^ 1))}),
+            EventError::WrongPseudonym,
+        ),
     ];
     for (comment, flags, step, e_) in cases {
         let mut w2 = w.clone();
@@ -377,13 +449,21 @@ fn device_file() -> Value {
         // Still pending: poll retransmits the CheckIn; the real ack is then accepted.
         let out = w2.poll_lost(t0 + 60);
         assert_eq!(out.len(), 1);
-        w2.sc.ok(json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}));
+        w2.sc
+            .ok(json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}));
         w2.emit(&mut f, &format!("{comment}; the CheckIn is still pending (poll sends it again) and the real ack is accepted"), &["RefusalChangesNothing", "Retransmission"], None);
     }
     let mut w2 = w.clone();
-    w2.sc.ok(json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}));
-    w2.sc.ok(json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}));
-    w2.emit(&mut f, "a second copy of the check-in ack changes nothing", &["Retransmission"], None);
+    w2.sc
+        .ok(json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}));
+    w2.sc
+        .ok(json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}));
+    w2.emit(
+        &mut f,
+        "a second copy of the check-in ack changes nothing",
+        &["Retransmission"],
+        None,
+    );
     // Lost CheckIn: retransmitted by poll until the ack; the event acknowledges the copy.
     let mut w2 = w.clone();
     let out = w2.poll_lost(t0 + 60);
@@ -398,9 +478,22 @@ fn device_file() -> Value {
     qr.event = ed::small_order_points()[3];
     let out = w2.sc.ok(json!({"op": "checkIn", "qr": hex(qr.to_bytes()), "pseudonymSeed": hex([0x33; 32]), "now": s(t0)}));
     let h2 = out["assignedHandle"].as_u64().unwrap();
-    let fake_ack = CheckInAck { pseudonym: key([0x33; 32]).public(), start: t0, sig: [0; 64] }.encode();
-    w2.sc.refused(json!({"op": "checkInAck", "handle": h2, "message": hex(&fake_ack)}), EventError::BadKey);
-    w2.emit(&mut f, "the QR's event key is a small-order point: the ack is refused with EVENT_BAD_KEY", &["Forged", "CheckOrder"], Some(EventError::BadKey));
+    let fake_ack = CheckInAck {
+        pseudonym: key([0x33; 32]).public(),
+        start: t0,
+        sig: [0; 64],
+    }
+    .encode();
+    w2.sc.refused(
+        json!({"op": "checkInAck", "handle": h2, "message": hex(&fake_ack)}),
+        EventError::BadKey,
+    );
+    w2.emit(
+        &mut f,
+        "the QR's event key is a small-order point: the ack is refused with EVENT_BAD_KEY",
+        &["Forged", "CheckOrder"],
+        Some(EventError::BadKey),
+    );
 
     // --- stats (§7.3): decode; handle; event; key, signature; skew; older.
     let (w, _e, h) = base("device stats");
@@ -411,17 +504,83 @@ fn device_file() -> Value {
     let mut bad = st.clone();
     bad[60] ^= 1;
     let stats_cases: Vec<(&str, &[&str], u64, Value, Option<EventError>)> = vec![
-        ("stats with a flipped counter bit (signature no longer valid)", &["Forged"], 0, json!({"handle": h, "message": hex(&bad)}), Some(EventError::BadEventSig)),
-        ("stats of another event", &["Forged"], 0, json!({"handle": h, "message": hex(&other_stats)}), Some(EventError::WrongEvent)),
-        ("stats for a handle the device does not hold", &["Forged"], 0, json!({"handle": 9, "message": hex(&st)}), Some(EventError::WrongEvent)),
-        ("stats truncated", &["Malformed"], 0, json!({"handle": h, "message": hex(&st[..148])}), Some(EventError::Truncated)),
-        ("stats with a trailing byte", &["Malformed"], 0, json!({"handle": h, "message": hex([&st[..], &[0]].concat())}), Some(EventError::TrailingBytes)),
-        ("stats with the report tag", &["Malformed"], 0, json!({"handle": h, "message": hex(with(&st, 0, 0x24))}), Some(EventError::UnknownTag)),
-        ("stats exactly MAX_SKEW old", &["Stale"], MAX_SKEW, json!({"handle": h, "message": hex(&st)}), None),
-        ("stats MAX_SKEW + 1 old", &["Stale"], MAX_SKEW + 1, json!({"handle": h, "message": hex(&st)}), Some(EventError::RequestStale)),
-        ("a truncated stats for an unknown handle: decoding is checked first", &["CheckOrder"], 0, json!({"handle": 9, "message": hex(&st[..20])}), Some(EventError::Truncated)),
-        ("stats of another event with a bad signature: the event is checked first", &["CheckOrder"], 0, json!({"handle": h, "message": hex(with(&other_stats, 60, other_stats[60] ^ 1))}), Some(EventError::WrongEvent)),
-        ("stale stats with a bad signature: the signature is checked first", &["CheckOrder"], MAX_SKEW + 1, json!({"handle": h, "message": hex(&bad)}), Some(EventError::BadEventSig)),
+        (
+            "stats with a flipped counter bit (signature no longer valid)",
+            &["Forged"],
+            0,
+            json!({"handle": h, "message": hex(&bad)}),
+            Some(EventError::BadEventSig),
+        ),
+        (
+            "stats of another event",
+            &["Forged"],
+            0,
+            json!({"handle": h, "message": hex(&other_stats)}),
+            Some(EventError::WrongEvent),
+        ),
+        (
+            "stats for a handle the device does not hold",
+            &["Forged"],
+            0,
+            json!({"handle": 9, "message": hex(&st)}),
+            Some(EventError::WrongEvent),
+        ),
+        (
+            "stats truncated",
+            &["Malformed"],
+            0,
+            json!({"handle": h, "message": hex(&st[..148])}),
+            Some(EventError::Truncated),
+        ),
+        (
+            "stats with a trailing byte",
+            &["Malformed"],
+            0,
+            json!({"handle": h, "message": hex([&st[..], &[0]].concat())}),
+            Some(EventError::TrailingBytes),
+        ),
+        (
+            "stats with the report tag",
+            &["Malformed"],
+            0,
+            json!({"handle": h, "message": hex(with(&st, 0, 0x24))}),
+            Some(EventError::UnknownTag),
+        ),
+        (
+            "stats exactly MAX_SKEW old",
+            &["Stale"],
+            MAX_SKEW,
+            json!({"handle": h, "message": hex(&st)}),
+            None,
+        ),
+        (
+            "stats MAX_SKEW + 1 old",
+            &["Stale"],
+            MAX_SKEW + 1,
+            json!({"handle": h, "message": hex(&st)}),
+            Some(EventError::RequestStale),
+        ),
+        (
+            "a truncated stats for an unknown handle: decoding is checked first",
+            &["CheckOrder"],
+            0,
+            json!({"handle": 9, "message": hex(&st[..20])}),
+            Some(EventError::Truncated),
+        ),
+        (
+            "stats of another event with a bad signature: the event is checked first",
+            &["CheckOrder"],
+            0,
+            json!({"handle": h, "message": hex(with(&other_stats, 60, other_stats[60] ^ 1))}),
+            Some(EventError::WrongEvent),
+        ),
+        (
+            "stale stats with a bad signature: the signature is checked first",
+            &["CheckOrder"],
+            MAX_SKEW + 1,
+            json!({"handle": h, "message": hex(&bad)}),
+            Some(EventError::BadEventSig),
+        ),
     ];
     for (comment, flags, delay, mut step, want) in stats_cases {
         let mut w2 = w.clone();
@@ -432,23 +591,38 @@ fn device_file() -> Value {
     }
     let mut w2 = w.clone();
     let ahead = w2.stats_msg(h, t0 + 120 + MAX_SKEW);
-    w2.sc.ok(json!({"op": "stats", "handle": h, "now": s(t0 + 120), "message": hex(&ahead)}));
+    w2.sc
+        .ok(json!({"op": "stats", "handle": h, "now": s(t0 + 120), "message": hex(&ahead)}));
     w2.emit(&mut f, "stats exactly MAX_SKEW ahead", &["Stale"], None);
     let mut w2 = w.clone();
     let ahead = w2.stats_msg(h, t0 + 121 + MAX_SKEW);
-    w2.sc.refused(json!({"op": "stats", "handle": h, "now": s(t0 + 120), "message": hex(&ahead)}), EventError::RequestStale);
-    w2.emit(&mut f, "stats MAX_SKEW + 1 ahead", &["Stale"], Some(EventError::RequestStale));
+    w2.sc.refused(
+        json!({"op": "stats", "handle": h, "now": s(t0 + 120), "message": hex(&ahead)}),
+        EventError::RequestStale,
+    );
+    w2.emit(
+        &mut f,
+        "stats MAX_SKEW + 1 ahead",
+        &["Stale"],
+        Some(EventError::RequestStale),
+    );
     let mut w2 = w.clone();
     let newer = w2.stats_msg(h, t0 + 200);
     let older = w2.stats_msg(h, t0 + 199);
-    w2.sc.ok(json!({"op": "stats", "handle": h, "now": s(t0 + 200), "message": hex(&newer)}));
-    w2.sc.ok(json!({"op": "stats", "handle": h, "now": s(t0 + 200), "message": hex(&newer)}));
-    w2.sc.refused(json!({"op": "stats", "handle": h, "now": s(t0 + 200), "message": hex(&older)}), EventError::RequestStale);
+    w2.sc
+        .ok(json!({"op": "stats", "handle": h, "now": s(t0 + 200), "message": hex(&newer)}));
+    w2.sc
+        .ok(json!({"op": "stats", "handle": h, "now": s(t0 + 200), "message": hex(&newer)}));
+    w2.sc.refused(
+        json!({"op": "stats", "handle": h, "now": s(t0 + 200), "message": hex(&older)}),
+        EventError::RequestStale,
+    );
     w2.emit(&mut f, "a copy of the stats held is accepted again; stats one second older are refused (reordered)", &["Stale", "Retransmission"], Some(EventError::RequestStale));
 
     // --- report acks (§8.2): decode; handle; key, signature; pending match.
     let (mut w, e, h) = base("device report ack");
-    let out = w.sc.ok(json!({"op": "selfReport", "cause": "report", "since": s(t0), "now": s(t0 + 300)}));
+    let out =
+        w.sc.ok(json!({"op": "selfReport", "cause": "report", "since": s(t0), "now": s(t0 + 300)}));
     let sent = outputs(&out);
     assert_eq!(sent.len(), 1);
     let acc = w.events[e].report(&sent[0].1, t0 + 300).unwrap();
@@ -459,33 +633,96 @@ fn device_file() -> Value {
     let id = ev_copy.id();
     let who = key([0x99; 32]);
     let other_pseudonym_ack = ev_copy
-        .report(&report_msg(&id, &stranger, &who, 1, t0 + 300, Status::Suspected, 0, t0).encode(), t0 + 300)
+        .report(
+            &report_msg(&id, &stranger, &who, 1, t0 + 300, Status::Suspected, 0, t0).encode(),
+            t0 + 300,
+        )
         .unwrap()
         .ack;
     let mut bad_ack = acc.ack.clone();
     bad_ack[40] ^= 1;
     let ack_cases: Vec<(&str, &[&str], Value, EventError)> = vec![
-        ("report ack with a bad event signature", &["Forged"], json!({"op": "reportAck", "handle": h, "message": hex(&bad_ack)}), EventError::BadEventSig),
-        ("report ack for another pseudonym", &["Forged"], json!({"op": "reportAck", "handle": h, "message": hex(&other_pseudonym_ack)}), EventError::WrongPseudonym),
-        ("report ack for a handle the device does not hold", &["Forged"], json!({"op": "reportAck", "handle": 3, "message": hex(&acc.ack)}), EventError::WrongEvent),
-        ("report ack with status byte 5", &["Malformed"], json!({"op": "reportAck", "handle": h, "message": hex(with(&acc.ack, 37, 5))}), EventError::BadStatus),
-        ("report ack truncated", &["Malformed"], json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack[..101])}), EventError::Truncated),
-        ("report ack with the check-in ack tag", &["Malformed"], json!({"op": "reportAck", "handle": h, "message": hex(with(&acc.ack, 0, 0x21))}), EventError::UnknownTag),
-        ("status byte 5 and truncated: the status is read first", &["Malformed", "CheckOrder"], json!({"op": "reportAck", "handle": h, "message": hex(with(&acc.ack[..40], 37, 5))}), EventError::BadStatus),
-        ("a truncated ack for an unknown handle: decoding is checked first", &["CheckOrder"], json!({"op": "reportAck", "handle": 3, "message": hex(&acc.ack[..9])}), EventError::Truncated),
-        ("an ack for another pseudonym with a bad signature: the signature is checked first", &["CheckOrder"], json!({"op": "reportAck", "handle": h, "message": hex(with(&other_pseudonym_ack, 50, other_pseudonym_ack[50] ^ 1))}), EventError::BadEventSig),
+        (
+            "report ack with a bad event signature",
+            &["Forged"],
+            json!({"op": "reportAck", "handle": h, "message": hex(&bad_ack)}),
+            EventError::BadEventSig,
+        ),
+        (
+            "report ack for another pseudonym",
+            &["Forged"],
+            json!({"op": "reportAck", "handle": h, "message": hex(&other_pseudonym_ack)}),
+            EventError::WrongPseudonym,
+        ),
+        (
+            "report ack for a handle the device does not hold",
+            &["Forged"],
+            json!({"op": "reportAck", "handle": 3, "message": hex(&acc.ack)}),
+            EventError::WrongEvent,
+        ),
+        (
+            "report ack with status byte 5",
+            &["Malformed"],
+            json!({"op": "reportAck", "handle": h, "message": hex(with(&acc.ack, 37, 5))}),
+            EventError::BadStatus,
+        ),
+        (
+            "report ack truncated",
+            &["Malformed"],
+            json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack[..101])}),
+            EventError::Truncated,
+        ),
+        (
+            "report ack with the check-in ack tag",
+            &["Malformed"],
+            json!({"op": "reportAck", "handle": h, "message": hex(with(&acc.ack, 0, 0x21))}),
+            EventError::UnknownTag,
+        ),
+        (
+            "status byte 5 and truncated: the status is read first",
+            &["Malformed", "CheckOrder"],
+            json!({"op": "reportAck", "handle": h, "message": hex(with(&acc.ack[..40], 37, 5))}),
+            EventError::BadStatus,
+        ),
+        (
+            "a truncated ack for an unknown handle: decoding is checked first",
+            &["CheckOrder"],
+            json!({"op": "reportAck", "handle": 3, "message": hex(&acc.ack[..9])}),
+            EventError::Truncated,
+        ),
+        (
+            "an ack for another pseudonym with a bad signature: the signature is checked first",
+            &["CheckOrder"],
+            json!({"op": "reportAck", "handle": h, "message": hex(with(&other_pseudonym_ack, 50, other_pseudonym_ack[50] ^ 1))}),
+            EventError::BadEventSig,
+        ),
     ];
     for (comment, flags, step, e_) in ack_cases {
         let mut w2 = w.clone();
         w2.sc.refused(step, e_);
         w2.clone().emit(&mut f, comment, flags, Some(e_));
-        w2.sc.ok(json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}));
-        w2.emit(&mut f, &format!("{comment}; the real ack is still accepted"), &["RefusalChangesNothing"], None);
+        w2.sc
+            .ok(json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}));
+        w2.emit(
+            &mut f,
+            &format!("{comment}; the real ack is still accepted"),
+            &["RefusalChangesNothing"],
+            None,
+        );
     }
     let mut w2 = w.clone();
-    w2.sc.ok(json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}));
-    w2.sc.refused(json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}), EventError::WrongPseudonym);
-    w2.emit(&mut f, "report ack replayed (nothing pending)", &["Forged", "Retransmission"], Some(EventError::WrongPseudonym));
+    w2.sc
+        .ok(json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}));
+    w2.sc.refused(
+        json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}),
+        EventError::WrongPseudonym,
+    );
+    w2.emit(
+        &mut f,
+        "report ack replayed (nothing pending)",
+        &["Forged", "Retransmission"],
+        Some(EventError::WrongPseudonym),
+    );
     {
         // Counter and status mismatches: the event acknowledges the pending report (counter 1,
         // Suspected); forge variants by having the event accept the report, then another report
@@ -497,23 +734,38 @@ fn device_file() -> Value {
         let o = dev2.self_report(Cause::TestPositive, t0, t0 + 400).unwrap();
         let acc2 = ev2.report(&o[0].1, t0 + 400).unwrap();
         let mut w2 = w.clone();
-        w2.sc.refused(json!({"op": "reportAck", "handle": h, "message": hex(&acc2.ack)}), EventError::WrongPseudonym);
-        w2.emit(&mut f, "an ack for this pseudonym with another counter and status", &["Forged"], Some(EventError::WrongPseudonym));
+        w2.sc.refused(
+            json!({"op": "reportAck", "handle": h, "message": hex(&acc2.ack)}),
+            EventError::WrongPseudonym,
+        );
+        w2.emit(
+            &mut f,
+            "an ack for this pseudonym with another counter and status",
+            &["Forged"],
+            Some(EventError::WrongPseudonym),
+        );
     }
     // Stop and wait: pending blocks new reports; poll retransmits; after the ack the latest
     // status goes out.
     let mut w2 = w.clone();
-    let o = w2.sc.ok(json!({"op": "selfReport", "cause": "test_positive", "since": s(t0), "now": s(t0 + 400)}));
+    let o = w2.sc.ok(
+        json!({"op": "selfReport", "cause": "test_positive", "since": s(t0), "now": s(t0 + 400)}),
+    );
     assert!(outputs(&o).is_empty());
     let resent = w2.poll_lost(t0 + 500);
     assert_eq!(resent[0].1, sent[0].1);
-    w2.sc.ok(json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}));
+    w2.sc
+        .ok(json!({"op": "reportAck", "handle": h, "message": hex(&acc.ack)}));
     let o = w2.evaluate(t0 + 600);
     assert_eq!(o.len(), 1);
     w2.emit(&mut f, "while a report is pending nothing new is sent; poll retransmits it byte for byte; after its ack the next evaluate sends the latest status", &["Retransmission"], None);
 
     // --- bound and forgetting (§8.2, §11).
-    let small = Fx { id_seed: fx.id_seed, created: fx.created, max: 1 };
+    let small = Fx {
+        id_seed: fx.id_seed,
+        created: fx.created,
+        max: 1,
+    };
     small.group(&mut f);
     let mut w = small.world("device bound");
     let e1 = w.event(t0);
@@ -522,7 +774,12 @@ fn device_file() -> Value {
     let qr = w.qr(e2, t0 + DAY);
     let full = json!({"op": "checkIn", "qr": hex(qr.to_bytes()), "pseudonymSeed": hex([0x44; 32]), "now": s(t0 + DAY)});
     w.sc.refused(full, EventError::TableFull);
-    w.clone().emit(&mut f, "a second event with a bound of one", &["Bound"], Some(EventError::TableFull));
+    w.clone().emit(
+        &mut f,
+        "a second event with a bound of one",
+        &["Bound"],
+        Some(EventError::TableFull),
+    );
     // The first is forgotten at its deadline + GRACE (end unknown: start + 7 days + 14 days).
     let deadline = t0 + MAX_EVENT_DURATION + GRACE;
     let mut w2 = w.clone();
@@ -546,25 +803,59 @@ fn device_file() -> Value {
     let st = w.stats_msg(h, t0 + MAX_EVENT_DURATION + GRACE);
     w.sc.ok(json!({"op": "evaluate", "now": s(t0 + MAX_EVENT_DURATION + GRACE)}));
     w.sc.refused(json!({"op": "stats", "handle": h, "now": s(t0 + MAX_EVENT_DURATION + GRACE), "message": hex(&st)}), EventError::WrongEvent);
-    w.emit(&mut f, "after an event is forgotten its handle is unknown", &["Bound"], Some(EventError::WrongEvent));
+    w.emit(
+        &mut f,
+        "after an event is forgotten its handle is unknown",
+        &["Bound"],
+        Some(EventError::WrongEvent),
+    );
 
     // --- self reports (§8.2).
     for (comment, cause, since, want) in [
-        ("a self report with cause event is refused (not a user cause)", "event", t0, Some(EventError::TransitionRefused)),
-        ("a self report with cause false_alarm is refused", "false_alarm", t0, Some(EventError::TransitionRefused)),
-        ("a self report with cause time is refused", "time", t0, Some(EventError::TransitionRefused)),
+        (
+            "a self report with cause event is refused (not a user cause)",
+            "event",
+            t0,
+            Some(EventError::TransitionRefused),
+        ),
+        (
+            "a self report with cause false_alarm is refused",
+            "false_alarm",
+            t0,
+            Some(EventError::TransitionRefused),
+        ),
+        (
+            "a self report with cause time is refused",
+            "time",
+            t0,
+            Some(EventError::TransitionRefused),
+        ),
         ("a self-reported negative test", "test_negative", t0, None),
-        ("symptoms since the future", "report", t0 + 601, Some(EventError::TimeInvalid)),
+        (
+            "symptoms since the future",
+            "report",
+            t0 + 601,
+            Some(EventError::TimeInvalid),
+        ),
         ("symptoms since now", "report", t0 + 600, None),
     ] {
         let (mut w, _, _) = base("device self report");
-        run(&mut w, json!({"op": "selfReport", "cause": cause, "since": s(since), "now": s(t0 + 600)}), want);
+        run(
+            &mut w,
+            json!({"op": "selfReport", "cause": cause, "since": s(since), "now": s(t0 + 600)}),
+            want,
+        );
         w.emit(&mut f, comment, &["Forged"], want);
     }
     let (mut w, _, _) = base("device self report twice");
     w.self_report("test_negative", t0, t0 + 600);
     w.sc.refused(json!({"op": "selfReport", "cause": "test_negative", "since": s(t0 + 700), "now": s(t0 + 600)}), EventError::TransitionRefused);
-    w.emit(&mut f, "negative again with since in the future: the edge is checked first", &["CheckOrder"], Some(EventError::TransitionRefused));
+    w.emit(
+        &mut f,
+        "negative again with since in the future: the edge is checked first",
+        &["CheckOrder"],
+        Some(EventError::TransitionRefused),
+    );
 
     // --- Ed25519 edges on the event key (from the QR) and the stats signature.
     for c in ed::cases(true) {
@@ -585,17 +876,33 @@ fn device_file() -> Value {
         // the case itself is on the ack.
         let (a, sig) = c.build(seed, &ack_signed);
         assert_eq!(a, public);
-        let ack = CheckInAck { pseudonym: nym, start: t0, sig }.encode();
+        let ack = CheckInAck {
+            pseudonym: nym,
+            start: t0,
+            sig,
+        }
+        .encode();
         let want = match ed::rule(&a, &ack_signed, &sig) {
             ed::Verdict::Valid => None,
             ed::Verdict::Key => Some(EventError::BadKey),
             ed::Verdict::Sig => Some(EventError::BadEventSig),
         };
         assert_eq!(ed::rule(&a, &ack_signed, &sig), c.verdict, "{}", c.comment);
-        run(&mut w, json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}), want);
+        run(
+            &mut w,
+            json!({"op": "checkInAck", "handle": h, "message": hex(&ack)}),
+            want,
+        );
         if want.is_none() {
             // Valid key: the stats signed with the same edge follow.
-            let mut stats = Stats { event: public, time: t0 + 60, start: t0, end: 0, counts: Default::default(), sig: [0; 64] };
+            let mut stats = Stats {
+                event: public,
+                time: t0 + 60,
+                start: t0,
+                end: 0,
+                counts: Default::default(),
+                sig: [0; 64],
+            };
             stats.counts.positive = 1;
             let signed = [labels::STATS_RESPONSE.bytes, &stats.body()[..]].concat();
             let (_, ssig) = c.build(seed, &signed);
@@ -604,9 +911,20 @@ fn device_file() -> Value {
             w.evaluate(t0 + 60);
         }
         let flags: &[&str] = if c.ktv { &["Ktv"] } else { &["Ed25519Edge"] };
-        w.emit(&mut f, &format!("event key and ack signature: {}", c.comment), flags, want);
+        w.emit(
+            &mut f,
+            &format!("event key and ack signature: {}", c.comment),
+            flags,
+            want,
+        );
     }
-    let _ = (fingerprint, APR_20_12H, APR_12_22H, SUSPECTED_DECAY, HIGH_RISK_EXPIRY);
+    let _ = (
+        fingerprint,
+        APR_20_12H,
+        APR_12_22H,
+        SUSPECTED_DECAY,
+        HIGH_RISK_EXPIRY,
+    );
     f.finish()
 }
 

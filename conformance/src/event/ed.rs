@@ -113,12 +113,12 @@ impl EdKey {
         for attempt in 0u8..=255 {
             seed[31] = attempt;
             let r = hash_scalar(&[&self.prefix, &seed, msg]);
-            for t in 1..8 {
+            for (t, torsion) in EIGHT_TORSION.iter().enumerate().skip(1) {
                 let sig = self.sign_with(msg, r, t);
                 let mut big_r = [0u8; 32];
                 big_r.copy_from_slice(&sig[..32]);
                 let k = self.k(&big_r, msg);
-                if (EIGHT_TORSION[t] + k * EIGHT_TORSION[torsion_of_a]).is_identity() {
+                if (torsion + k * EIGHT_TORSION[torsion_of_a]).is_identity() {
                     return sig;
                 }
             }
@@ -166,7 +166,10 @@ pub fn h64(hex: &str) -> [u8; 64] {
 
 /// The canonical encodings of the eight points of small order (`spec/ed25519.md §5`).
 pub fn small_order_points() -> Vec<[u8; 32]> {
-    EIGHT_TORSION.iter().map(|p| p.compress().to_bytes()).collect()
+    EIGHT_TORSION
+        .iter()
+        .map(|p| p.compress().to_bytes())
+        .collect()
 }
 
 /// What the rule of `spec/ed25519.md` decides for a (key, signature) pair, in the protocol's
@@ -335,7 +338,9 @@ pub fn cases(key_edges: bool) -> Vec<Case> {
         }
         for t in [1, 2, 4] {
             v.push(case(
-                &format!("mixed-order public key (plus torsion point {t}): cofactored equation accepts"),
+                &format!(
+                    "mixed-order public key (plus torsion point {t}): cofactored equation accepts"
+                ),
                 false,
                 Make::MixedKey(t),
                 Verdict::Valid,
@@ -395,14 +400,30 @@ pub fn cases(key_edges: bool) -> Vec<Case> {
             Make::Fixed(small_a, h64("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000")), Verdict::Key));
         v.push(case("speccheck case 1: small-order A, mixed-order R (its A, R, S)", true,
             Make::Fixed(small_a, h64("f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04")), Verdict::Key));
-        v.push(case("speccheck case 2: mixed-order A, small-order R (the class: own mixed key, small R)", true,
-            Make::MixedKeySmallR(1, 6), Verdict::Valid));
-        v.push(case("speccheck case 3: mixed-order A and R, both equations accept (the class)", true,
-            Make::MixedBoth(1), Verdict::Valid));
-        v.push(case("speccheck case 4: mixed-order A and R, cofactored equation only (the class)", true,
-            Make::MixedTorsionR(1, 2), Verdict::Valid));
-        v.push(case("speccheck case 5: mixed-order A, prime-order R, cofactored equation only (the class)", true,
-            Make::MixedCofactoredOnly(1), Verdict::Valid));
+        v.push(case(
+            "speccheck case 2: mixed-order A, small-order R (the class: own mixed key, small R)",
+            true,
+            Make::MixedKeySmallR(1, 6),
+            Verdict::Valid,
+        ));
+        v.push(case(
+            "speccheck case 3: mixed-order A and R, both equations accept (the class)",
+            true,
+            Make::MixedBoth(1),
+            Verdict::Valid,
+        ));
+        v.push(case(
+            "speccheck case 4: mixed-order A and R, cofactored equation only (the class)",
+            true,
+            Make::MixedTorsionR(1, 2),
+            Verdict::Valid,
+        ));
+        v.push(case(
+            "speccheck case 5: mixed-order A, prime-order R, cofactored equation only (the class)",
+            true,
+            Make::MixedCofactoredOnly(1),
+            Verdict::Valid,
+        ));
         v.push(case("speccheck case 6: S ≥ ℓ that would pass if reduced (its A, R, S)", true,
             Make::Fixed(prime_a, h64("e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514")), Verdict::Sig));
         v.push(case("speccheck case 7: S ≫ ℓ (its A, R, S)", true,
@@ -421,13 +442,38 @@ pub fn cases(key_edges: bool) -> Vec<Case> {
             Make::Fixed(mixed_a, h64("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f084d5b99c2a9463d9c8bd5026916996984eeec87ddf1d3be329006ace1b37b09")), Verdict::Sig));
     } else {
         // The signer's key is fixed by the protocol: carry the cases' R/S classes only.
-        v.push(case("speccheck case 2 (class, on the fixed key): small-order R", true, Make::SmallR(6), Verdict::Valid));
-        v.push(case("speccheck case 4 (class, on the fixed key): mixed-order R, cofactored equation only", true, Make::TorsionR(2), Verdict::Valid));
-        v.push(case("speccheck case 6 (class, on the fixed key): S + ℓ", true, Make::SPlusEll, Verdict::Sig));
-        v.push(case("speccheck case 7 (class, on the fixed key): S ≫ ℓ", true,
-            Make::HonestR(h32("7e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22")), Verdict::Sig));
-        v.push(case("speccheck cases 8, 9 (class, on the fixed key): R non-canonical (y = p - 1, sign set)", true,
-            Make::FixedSig(join(&noncanon_a, &[0; 32])), Verdict::Sig));
+        v.push(case(
+            "speccheck case 2 (class, on the fixed key): small-order R",
+            true,
+            Make::SmallR(6),
+            Verdict::Valid,
+        ));
+        v.push(case(
+            "speccheck case 4 (class, on the fixed key): mixed-order R, cofactored equation only",
+            true,
+            Make::TorsionR(2),
+            Verdict::Valid,
+        ));
+        v.push(case(
+            "speccheck case 6 (class, on the fixed key): S + ℓ",
+            true,
+            Make::SPlusEll,
+            Verdict::Sig,
+        ));
+        v.push(case(
+            "speccheck case 7 (class, on the fixed key): S ≫ ℓ",
+            true,
+            Make::HonestR(h32(
+                "7e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22",
+            )),
+            Verdict::Sig,
+        ));
+        v.push(case(
+            "speccheck cases 8, 9 (class, on the fixed key): R non-canonical (y = p - 1, sign set)",
+            true,
+            Make::FixedSig(join(&noncanon_a, &[0; 32])),
+            Verdict::Sig,
+        ));
         v.push(case("speccheck cases 12, 13 (class, on the fixed key): R with y = p", true,
             Make::FixedSig(h64("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f454d370c8d9fc323a41450f8d513eafeb5b0697390c1e505a0d4ddc71f566607")), Verdict::Sig));
     }

@@ -144,18 +144,33 @@ impl Fixture {
     pub fn issue(&mut self, sc: &mut Script<Event>, now: u64) -> CheckInQr {
         let cred = self.seed();
         sc.ok(issue(cred, now));
-        self.event().issue_credential(SecretSeed::from_bytes(cred), now).unwrap()
+        self.event()
+            .issue_credential(SecretSeed::from_bytes(cred), now)
+            .unwrap()
     }
     /// Issues a credential and checks in a fresh pseudonym; returns the pseudonym key.
-    pub fn join(&mut self, sc: &mut Script<Event>, now: u64) -> contact_tracing::event::IdentityKey {
+    pub fn join(
+        &mut self,
+        sc: &mut Script<Event>,
+        now: u64,
+    ) -> contact_tracing::event::IdentityKey {
         let qr = self.issue(sc, now);
         let nym = self.seed();
-        sc.ok(check_in(&qr.check_in(&SecretSeed::from_bytes(nym)).encode(), now));
+        sc.ok(check_in(
+            &qr.check_in(&SecretSeed::from_bytes(nym)).encode(),
+            now,
+        ));
         key(nym)
     }
 }
 
-fn emit(sc: Script<Event>, f: &mut FileBuilder, comment: &str, flags: &[&str], want: Option<EventError>) {
+fn emit(
+    sc: Script<Event>,
+    f: &mut FileBuilder,
+    comment: &str,
+    flags: &[&str],
+    want: Option<EventError>,
+) {
     sc.emit(f, comment, flags, json!({}), want);
 }
 
@@ -168,11 +183,18 @@ fn run(sc: &mut Script<Event>, step: Value, want: Option<EventError>) {
     }
 }
 
-fn stats_request(nym: &contact_tracing::event::IdentityKey, event: &[u8; 32], time: u64) -> StatsRequest {
+fn stats_request(
+    nym: &contact_tracing::event::IdentityKey,
+    event: &[u8; 32],
+    time: u64,
+) -> StatsRequest {
     StatsRequest {
         pseudonym: nym.public(),
         time,
-        sig: nym.sign(labels::STATS_REQUEST, &[event, &nym.public(), &time.to_be_bytes()]),
+        sig: nym.sign(
+            labels::STATS_REQUEST,
+            &[event, &nym.public(), &time.to_be_bytes()],
+        ),
     }
 }
 
@@ -272,8 +294,22 @@ fn checkin_file() -> Value {
         "spec/events.md#72-checkin-and-checkinack",
         HEADER,
     );
-    f.note("Valid", "BASIC", "Check-in with a fresh single-use credential.");
-    common_notes(&mut f, &["CheckOrder", "RefusalChangesNothing", "Retransmission", "Malformed", "Lifecycle", "Ed25519"]);
+    f.note(
+        "Valid",
+        "BASIC",
+        "Check-in with a fresh single-use credential.",
+    );
+    common_notes(
+        &mut f,
+        &[
+            "CheckOrder",
+            "RefusalChangesNothing",
+            "Retransmission",
+            "Malformed",
+            "Lifecycle",
+            "Ed25519",
+        ],
+    );
     f.note(
         "Burned",
         "AUTH_BYPASS",
@@ -300,18 +336,42 @@ fn checkin_file() -> Value {
     for i in 0..3 {
         fx.join(&mut sc, t0 + i);
     }
-    emit(sc, &mut f, "three participants; attendees = 3 (the organiser is not counted)", &["Valid"], None);
+    emit(
+        sc,
+        &mut f,
+        "three participants; attendees = 3 (the organiser is not counted)",
+        &["Valid"],
+        None,
+    );
     // Burning.
     let mut sc = fx.script();
     let qr = fx.issue(&mut sc, t0);
     let first = qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode();
     sc.ok(check_in(&first, t0));
     let mut sc2 = sc.clone();
-    sc.refused(check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0 + 1), EventError::CheckInBurned);
-    emit(sc, &mut f, "second check-in with the same credential and another pseudonym", &["Burned"], Some(EventError::CheckInBurned));
+    sc.refused(
+        check_in(
+            &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+            t0 + 1,
+        ),
+        EventError::CheckInBurned,
+    );
+    emit(
+        sc,
+        &mut f,
+        "second check-in with the same credential and another pseudonym",
+        &["Burned"],
+        Some(EventError::CheckInBurned),
+    );
     let dup = sc2.step(check_in(&first, t0 + 5));
     assert!(dup.error.is_none());
-    emit(sc2, &mut f, "the CheckIn that burned the credential, retransmitted: the same ack, attendees unchanged", &["Retransmission"], None);
+    emit(
+        sc2,
+        &mut f,
+        "the CheckIn that burned the credential, retransmitted: the same ack, attendees unchanged",
+        &["Retransmission"],
+        None,
+    );
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
     let qr = fx.issue(&mut sc, t0);
@@ -319,7 +379,13 @@ fn checkin_file() -> Value {
     m.pseudonym_sig[5] ^= 1;
     sc.refused(check_in(&m.encode(), t0), EventError::BadPseudonymSig);
     let mut sc2 = sc.clone();
-    emit(sc, &mut f, "pseudonym signature invalid", &["Forged"], Some(EventError::BadPseudonymSig));
+    emit(
+        sc,
+        &mut f,
+        "pseudonym signature invalid",
+        &["Forged"],
+        Some(EventError::BadPseudonymSig),
+    );
     m.pseudonym_sig[5] ^= 1;
     sc2.refused(check_in(&m.encode(), t0), EventError::CheckInBurned);
     emit(sc2, &mut f, "a validly credentialed attempt with a bad pseudonym signature burns the credential: the corrected message is refused, and has no retransmission", &["Burned"], Some(EventError::CheckInBurned));
@@ -331,57 +397,151 @@ fn checkin_file() -> Value {
     m.credential_sig[0] ^= 1;
     sc.refused(check_in(&m.encode(), t0), EventError::BadCredentialSig);
     let mut sc2 = sc.clone();
-    emit(sc, &mut f, "credential signature invalid", &["Forged"], Some(EventError::BadCredentialSig));
+    emit(
+        sc,
+        &mut f,
+        "credential signature invalid",
+        &["Forged"],
+        Some(EventError::BadCredentialSig),
+    );
     sc2.ok(check_in(&qr.check_in(&nym).encode(), t0));
-    emit(sc2, &mut f, "a bad credential signature does not burn the credential: the holder checks in afterwards", &["Forged", "RefusalChangesNothing"], None);
+    emit(
+        sc2,
+        &mut f,
+        "a bad credential signature does not burn the credential: the holder checks in afterwards",
+        &["Forged", "RefusalChangesNothing"],
+        None,
+    );
     let mut sc = fx.script();
     let mut qr = fx.issue(&mut sc, t0);
     qr.address[0] ^= 1;
-    sc.refused(check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0), EventError::BadCredentialSig);
-    emit(sc, &mut f, "check-in signed for another event address", &["Forged"], Some(EventError::BadCredentialSig));
+    sc.refused(
+        check_in(
+            &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+            t0,
+        ),
+        EventError::BadCredentialSig,
+    );
+    emit(
+        sc,
+        &mut f,
+        "check-in signed for another event address",
+        &["Forged"],
+        Some(EventError::BadCredentialSig),
+    );
     let mut sc = fx.script();
-    let other = Fixture::new("event checkin other", 10).event().issue_credential(SecretSeed::from_bytes([3; 32]), t0).unwrap();
-    sc.refused(check_in(&other.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0), EventError::CheckInUnknown);
-    emit(sc, &mut f, "credential never issued", &["Forged"], Some(EventError::CheckInUnknown));
+    let other = Fixture::new("event checkin other", 10)
+        .event()
+        .issue_credential(SecretSeed::from_bytes([3; 32]), t0)
+        .unwrap();
+    sc.refused(
+        check_in(
+            &other.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+            t0,
+        ),
+        EventError::CheckInUnknown,
+    );
+    emit(
+        sc,
+        &mut f,
+        "credential never issued",
+        &["Forged"],
+        Some(EventError::CheckInUnknown),
+    );
     // Pseudonym exists: the second credential burns.
     let mut sc = fx.script();
     let nym = SecretSeed::from_bytes(fx.seed());
     let qr1 = fx.issue(&mut sc, t0);
     sc.ok(check_in(&qr1.check_in(&nym).encode(), t0));
     let qr2 = fx.issue(&mut sc, t0);
-    sc.refused(check_in(&qr2.check_in(&nym).encode(), t0), EventError::PseudonymExists);
+    sc.refused(
+        check_in(&qr2.check_in(&nym).encode(), t0),
+        EventError::PseudonymExists,
+    );
     let mut sc2 = sc.clone();
-    emit(sc, &mut f, "same pseudonym checks in twice with two credentials", &["Burned"], Some(EventError::PseudonymExists));
-    sc2.refused(check_in(&qr2.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0), EventError::CheckInBurned);
-    emit(sc2, &mut f, "the credential refused for a taken pseudonym is burned", &["Burned"], Some(EventError::CheckInBurned));
+    emit(
+        sc,
+        &mut f,
+        "same pseudonym checks in twice with two credentials",
+        &["Burned"],
+        Some(EventError::PseudonymExists),
+    );
+    sc2.refused(
+        check_in(
+            &qr2.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+            t0,
+        ),
+        EventError::CheckInBurned,
+    );
+    emit(
+        sc2,
+        &mut f,
+        "the credential refused for a taken pseudonym is burned",
+        &["Burned"],
+        Some(EventError::CheckInBurned),
+    );
     // Small-order pseudonym (burns: refused after step 7).
     let small = ed::small_order_points()[0];
-    let craft = |qr: &CheckInQr, cred: [u8; 32], pseudonym: [u8; 32], nym_sig: [u8; 64], bad_cred: bool| {
-        let ck = key(cred);
-        let t = CheckInQr::transcript(&qr.event, &qr.address, &ck.public(), &pseudonym);
-        let mut credential_sig = ck.sign(labels::CHECKIN_CREDENTIAL, &[&t]);
-        if bad_cred {
-            credential_sig[40] ^= 1;
-        }
-        CheckIn { credential: ck.public(), pseudonym, credential_sig, pseudonym_sig: nym_sig }.encode()
-    };
+    let craft =
+        |qr: &CheckInQr, cred: [u8; 32], pseudonym: [u8; 32], nym_sig: [u8; 64], bad_cred: bool| {
+            let ck = key(cred);
+            let t = CheckInQr::transcript(&qr.event, &qr.address, &ck.public(), &pseudonym);
+            let mut credential_sig = ck.sign(labels::CHECKIN_CREDENTIAL, &[&t]);
+            if bad_cred {
+                credential_sig[40] ^= 1;
+            }
+            CheckIn {
+                credential: ck.public(),
+                pseudonym,
+                credential_sig,
+                pseudonym_sig: nym_sig,
+            }
+            .encode()
+        };
     let mut sc = fx.script();
     let cred = fx.seed();
     sc.ok(issue(cred, t0));
-    let qr = fx.event().issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
-    sc.refused(check_in(&craft(&qr, cred, small, [0; 64], false), t0), EventError::BadKey);
-    emit(sc, &mut f, "pseudonym is a small-order point", &["Forged"], Some(EventError::BadKey));
+    let qr = fx
+        .event()
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
+    sc.refused(
+        check_in(&craft(&qr, cred, small, [0; 64], false), t0),
+        EventError::BadKey,
+    );
+    emit(
+        sc,
+        &mut f,
+        "pseudonym is a small-order point",
+        &["Forged"],
+        Some(EventError::BadKey),
+    );
     // Order pairs of §7.2.
     let mut sc = fx.script();
     let qr = fx.issue(&mut sc, t0);
     let good = qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode();
     sc.ok(end(APR_12_22H));
     let mut a = sc.clone();
-    a.refused(check_in(&good[..100], APR_12_22H + 1), EventError::Truncated);
-    emit(a, &mut f, "a truncated CheckIn after the end: decoding is checked before the phase", &["CheckOrder"], Some(EventError::Truncated));
+    a.refused(
+        check_in(&good[..100], APR_12_22H + 1),
+        EventError::Truncated,
+    );
+    emit(
+        a,
+        &mut f,
+        "a truncated CheckIn after the end: decoding is checked before the phase",
+        &["CheckOrder"],
+        Some(EventError::Truncated),
+    );
     let mut a = sc.clone();
     a.refused(check_in(&good, APR_12_22H + 1), EventError::Closed);
-    emit(a, &mut f, "check-in after the end", &["Lifecycle"], Some(EventError::Closed));
+    emit(
+        a,
+        &mut f,
+        "check-in after the end",
+        &["Lifecycle"],
+        Some(EventError::Closed),
+    );
     let mut sc = fx.script();
     let qr = fx.issue(&mut sc, t0);
     let good = qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode();
@@ -390,50 +550,114 @@ fn checkin_file() -> Value {
     let mut a = sc.clone();
     a.ok(check_in(&good, APR_12_22H + 1));
     a.ok(check_in(&good, APR_12_22H + GRACE + ARCHIVE - 1));
-    a.refused(check_in(&good, APR_12_22H + GRACE + ARCHIVE), EventError::Closed);
+    a.refused(
+        check_in(&good, APR_12_22H + GRACE + ARCHIVE),
+        EventError::Closed,
+    );
     emit(a, &mut f, "a retransmitted CheckIn is answered again after the end, in Grace and Archive, but not once Deleted", &["Retransmission", "Lifecycle"], Some(EventError::Closed));
-    sc.refused(check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), APR_12_22H + 1), EventError::Closed);
-    emit(sc, &mut f, "a burned credential after the end: the phase is checked before burning", &["CheckOrder"], Some(EventError::Closed));
+    sc.refused(
+        check_in(
+            &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+            APR_12_22H + 1,
+        ),
+        EventError::Closed,
+    );
+    emit(
+        sc,
+        &mut f,
+        "a burned credential after the end: the phase is checked before burning",
+        &["CheckOrder"],
+        Some(EventError::Closed),
+    );
     let mut sc = fx.script();
     let qr = fx.issue(&mut sc, t0);
-    sc.ok(check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), t0));
+    sc.ok(check_in(
+        &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+        t0,
+    ));
     let mut m = qr.check_in(&SecretSeed::from_bytes(fx.seed()));
     m.credential_sig[3] ^= 1;
     sc.refused(check_in(&m.encode(), t0), EventError::CheckInBurned);
-    emit(sc, &mut f, "a burned credential with a bad credential signature: burning is checked first", &["CheckOrder"], Some(EventError::CheckInBurned));
+    emit(
+        sc,
+        &mut f,
+        "a burned credential with a bad credential signature: burning is checked first",
+        &["CheckOrder"],
+        Some(EventError::CheckInBurned),
+    );
     let mut sc = fx.script();
     let mut m = other.check_in(&SecretSeed::from_bytes(fx.seed()));
     m.credential_sig[3] ^= 1;
     sc.refused(check_in(&m.encode(), t0), EventError::CheckInUnknown);
-    emit(sc, &mut f, "an unknown credential with a bad credential signature: issuance is checked first", &["CheckOrder"], Some(EventError::CheckInUnknown));
+    emit(
+        sc,
+        &mut f,
+        "an unknown credential with a bad credential signature: issuance is checked first",
+        &["CheckOrder"],
+        Some(EventError::CheckInUnknown),
+    );
     let mut sc = fx.script();
     let cred = fx.seed();
     sc.ok(issue(cred, t0));
-    let qr = fx.event().issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
-    sc.refused(check_in(&craft(&qr, cred, small, [0; 64], true), t0), EventError::BadCredentialSig);
+    let qr = fx
+        .event()
+        .issue_credential(SecretSeed::from_bytes(cred), t0)
+        .unwrap();
+    sc.refused(
+        check_in(&craft(&qr, cred, small, [0; 64], true), t0),
+        EventError::BadCredentialSig,
+    );
     let nym = SecretSeed::from_bytes(fx.seed());
     sc.ok(check_in(&qr.check_in(&nym).encode(), t0));
     emit(sc, &mut f, "a bad credential signature and a small-order pseudonym: the credential is checked first, and the credential is not burned", &["CheckOrder", "RefusalChangesNothing"], None);
     let mut sc = fx.script();
     let nym_seed = fx.seed();
     let qr1 = fx.issue(&mut sc, t0);
-    sc.ok(check_in(&qr1.check_in(&SecretSeed::from_bytes(nym_seed)).encode(), t0));
+    sc.ok(check_in(
+        &qr1.check_in(&SecretSeed::from_bytes(nym_seed)).encode(),
+        t0,
+    ));
     let qr2 = fx.issue(&mut sc, t0);
     let mut m = qr2.check_in(&SecretSeed::from_bytes(nym_seed));
     m.pseudonym_sig[9] ^= 1;
     sc.refused(check_in(&m.encode(), t0), EventError::BadPseudonymSig);
-    emit(sc, &mut f, "a taken pseudonym with a bad pseudonym signature: the signature is checked first", &["CheckOrder"], Some(EventError::BadPseudonymSig));
+    emit(
+        sc,
+        &mut f,
+        "a taken pseudonym with a bad pseudonym signature: the signature is checked first",
+        &["CheckOrder"],
+        Some(EventError::BadPseudonymSig),
+    );
     // Malformed.
     let good = {
-        let q = fx.event().issue_credential(SecretSeed::from_bytes(fx.seed()), t0).unwrap();
+        let q = fx
+            .event()
+            .issue_credential(SecretSeed::from_bytes(fx.seed()), t0)
+            .unwrap();
         q.check_in(&SecretSeed::from_bytes(fx.seed())).encode()
     };
     for (comment, bytes, e) in [
         ("empty message", vec![], EventError::Truncated),
-        ("truncated by one byte", good[..192].to_vec(), EventError::Truncated),
-        ("trailing byte", [&good[..], &[0]].concat(), EventError::TrailingBytes),
-        ("stats-request tag", with(&good, 0, 0x22), EventError::UnknownTag),
-        ("stats-request tag and truncated: the tag is checked first", with(&good[..50], 0, 0x22), EventError::UnknownTag),
+        (
+            "truncated by one byte",
+            good[..192].to_vec(),
+            EventError::Truncated,
+        ),
+        (
+            "trailing byte",
+            [&good[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
+        (
+            "stats-request tag",
+            with(&good, 0, 0x22),
+            EventError::UnknownTag,
+        ),
+        (
+            "stats-request tag and truncated: the tag is checked first",
+            with(&good[..50], 0, 0x22),
+            EventError::UnknownTag,
+        ),
     ] {
         let mut sc = fx.script();
         sc.refused(check_in(&bytes, t0), e);
@@ -448,23 +672,59 @@ fn checkin_file() -> Value {
     let q2 = small_fx.issue(&mut sc, t0);
     let mut full = sc.clone();
     full.refused(issue(small_fx.seed(), t0), EventError::TableFull);
-    emit(full.clone(), &mut f, "a third credential with a bound of two", &["Bound"], Some(EventError::TableFull));
+    emit(
+        full.clone(),
+        &mut f,
+        "a third credential with a bound of two",
+        &["Bound"],
+        Some(EventError::TableFull),
+    );
     full.ok(issue(c1, t0));
-    full.ok(check_in(&q2.check_in(&SecretSeed::from_bytes(small_fx.seed())).encode(), t0));
+    full.ok(check_in(
+        &q2.check_in(&SecretSeed::from_bytes(small_fx.seed()))
+            .encode(),
+        t0,
+    ));
     full.refused(issue(small_fx.seed(), t0), EventError::TableFull);
     emit(full, &mut f, "with the bound reached, re-issuing a held credential works and check-ins go on; burned credentials still count", &["Bound"], Some(EventError::TableFull));
     let mut sc2 = sc.clone();
     sc2.ok(end(t0 + 1));
     sc2.refused(issue(small_fx.seed(), t0 + 2), EventError::Closed);
-    emit(sc2, &mut f, "a new credential after the end with the bound reached: the phase is checked first", &["CheckOrder", "Lifecycle"], Some(EventError::Closed));
+    emit(
+        sc2,
+        &mut f,
+        "a new credential after the end with the bound reached: the phase is checked first",
+        &["CheckOrder", "Lifecycle"],
+        Some(EventError::Closed),
+    );
     let mut sc = small_fx.script();
     let c = small_fx.seed();
     sc.ok(issue(c, t0));
-    let q = small_fx.event().issue_credential(SecretSeed::from_bytes(c), t0).unwrap();
-    sc.ok(check_in(&q.check_in(&SecretSeed::from_bytes(small_fx.seed())).encode(), t0));
+    let q = small_fx
+        .event()
+        .issue_credential(SecretSeed::from_bytes(c), t0)
+        .unwrap();
+    sc.ok(check_in(
+        &q.check_in(&SecretSeed::from_bytes(small_fx.seed()))
+            .encode(),
+        t0,
+    ));
     sc.ok(issue(c, t0 + 1));
-    sc.refused(check_in(&q.check_in(&SecretSeed::from_bytes(small_fx.seed())).encode(), t0 + 1), EventError::CheckInBurned);
-    emit(sc, &mut f, "re-issuing a burned credential does not revive it", &["Burned"], Some(EventError::CheckInBurned));
+    sc.refused(
+        check_in(
+            &q.check_in(&SecretSeed::from_bytes(small_fx.seed()))
+                .encode(),
+            t0 + 1,
+        ),
+        EventError::CheckInBurned,
+    );
+    emit(
+        sc,
+        &mut f,
+        "re-issuing a burned credential does not revive it",
+        &["Burned"],
+        Some(EventError::CheckInBurned),
+    );
     // Ed25519 edges: the pseudonym's key and signature (any key), the credential's signature
     // (its key was issued: R and S edges only).
     fx.group(&mut f);
@@ -472,7 +732,10 @@ fn checkin_file() -> Value {
         let mut sc = fx.script();
         let cred = fx.seed();
         sc.ok(issue(cred, t0));
-        let qr = fx.event().issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+        let qr = fx
+            .event()
+            .issue_credential(SecretSeed::from_bytes(cred), t0)
+            .unwrap();
         let seed = [0x71; 32];
         let public = c.public(seed);
         let ck = key(cred);
@@ -480,16 +743,31 @@ fn checkin_file() -> Value {
         let signed = [labels::CHECKIN_PSEUDONYM.bytes, &t[..]].concat();
         let (a, sig) = c.build(seed, &signed);
         assert_eq!(ed::rule(&a, &signed, &sig), c.verdict, "{}", c.comment);
-        let msg = CheckIn { credential: ck.public(), pseudonym: a, credential_sig: ck.sign(labels::CHECKIN_CREDENTIAL, &[&t]), pseudonym_sig: sig }.encode();
+        let msg = CheckIn {
+            credential: ck.public(),
+            pseudonym: a,
+            credential_sig: ck.sign(labels::CHECKIN_CREDENTIAL, &[&t]),
+            pseudonym_sig: sig,
+        }
+        .encode();
         let want = want_of(c.verdict, EventError::BadPseudonymSig);
         run(&mut sc, check_in(&msg, t0), want);
-        emit(sc, &mut f, &format!("pseudonym: {}", c.comment), flags_of(&c), want);
+        emit(
+            sc,
+            &mut f,
+            &format!("pseudonym: {}", c.comment),
+            flags_of(&c),
+            want,
+        );
     }
     for c in ed::cases(false) {
         let mut sc = fx.script();
         let cred = fx.seed();
         sc.ok(issue(cred, t0));
-        let qr = fx.event().issue_credential(SecretSeed::from_bytes(cred), t0).unwrap();
+        let qr = fx
+            .event()
+            .issue_credential(SecretSeed::from_bytes(cred), t0)
+            .unwrap();
         let nym = key(fx.seed());
         let ck = key(cred);
         let t = CheckInQr::transcript(&qr.event, &qr.address, &ck.public(), &nym.public());
@@ -497,10 +775,22 @@ fn checkin_file() -> Value {
         let (a, sig) = c.build(cred, &signed);
         assert_eq!(a, ck.public());
         assert_eq!(ed::rule(&a, &signed, &sig), c.verdict, "{}", c.comment);
-        let msg = CheckIn { credential: a, pseudonym: nym.public(), credential_sig: sig, pseudonym_sig: nym.sign(labels::CHECKIN_PSEUDONYM, &[&t]) }.encode();
+        let msg = CheckIn {
+            credential: a,
+            pseudonym: nym.public(),
+            credential_sig: sig,
+            pseudonym_sig: nym.sign(labels::CHECKIN_PSEUDONYM, &[&t]),
+        }
+        .encode();
         let want = want_of(c.verdict, EventError::BadCredentialSig);
         run(&mut sc, check_in(&msg, t0), want);
-        emit(sc, &mut f, &format!("credential: {}", c.comment), flags_of(&c), want);
+        emit(
+            sc,
+            &mut f,
+            &format!("credential: {}", c.comment),
+            flags_of(&c),
+            want,
+        );
     }
     let _ = id;
     f.finish()
@@ -524,7 +814,17 @@ fn stats_file() -> Value {
         "EDGE_CASE",
         "Request time at and beyond the tolerated skew, in both directions.",
     );
-    common_notes(&mut f, &["CheckOrder", "RefusalChangesNothing", "Retransmission", "Malformed", "Lifecycle", "Ed25519"]);
+    common_notes(
+        &mut f,
+        &[
+            "CheckOrder",
+            "RefusalChangesNothing",
+            "Retransmission",
+            "Malformed",
+            "Lifecycle",
+            "Ed25519",
+        ],
+    );
     let mut fx = Fixture::new("event stats", 10_000);
     fx.group(&mut f);
     let t0 = fx.start + 600;
@@ -538,41 +838,101 @@ fn stats_file() -> Value {
     let req = stats_request(&nym, &id, t0 + 60).encode();
     sc.ok(stats(&req, t0 + 60));
     sc.ok(stats(&req, t0 + 61));
-    emit(sc, &mut f, "a replayed request is served again and changes nothing", &["Valid", "Retransmission"], None);
+    emit(
+        sc,
+        &mut f,
+        "a replayed request is served again and changes nothing",
+        &["Valid", "Retransmission"],
+        None,
+    );
     for (comment, req_time, now, want) in [
         ("request time exactly 300 s behind", t0, t0 + MAX_SKEW, None),
-        ("request time 301 s behind", t0, t0 + MAX_SKEW + 1, Some(EventError::RequestStale)),
+        (
+            "request time 301 s behind",
+            t0,
+            t0 + MAX_SKEW + 1,
+            Some(EventError::RequestStale),
+        ),
         ("request time exactly 300 s ahead", t0 + MAX_SKEW, t0, None),
-        ("request time 301 s ahead", t0 + MAX_SKEW + 1, t0, Some(EventError::RequestStale)),
+        (
+            "request time 301 s ahead",
+            t0 + MAX_SKEW + 1,
+            t0,
+            Some(EventError::RequestStale),
+        ),
     ] {
         let mut sc = fx.script();
         let nym = fx.join(&mut sc, t0);
-        run(&mut sc, stats(&stats_request(&nym, &id, req_time).encode(), now), want);
+        run(
+            &mut sc,
+            stats(&stats_request(&nym, &id, req_time).encode(), now),
+            want,
+        );
         emit(sc, &mut f, comment, &["Stale"], want);
     }
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
-    sc.refused(stats(&stats_request(&key(fx.seed()), &id, t0).encode(), t0), EventError::PseudonymUnknown);
-    emit(sc, &mut f, "pseudonym never checked in", &["Forged"], Some(EventError::PseudonymUnknown));
+    sc.refused(
+        stats(&stats_request(&key(fx.seed()), &id, t0).encode(), t0),
+        EventError::PseudonymUnknown,
+    );
+    emit(
+        sc,
+        &mut f,
+        "pseudonym never checked in",
+        &["Forged"],
+        Some(EventError::PseudonymUnknown),
+    );
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
-    sc.refused(stats(&stats_request(&nym, &[9; 32], t0).encode(), t0), EventError::BadPseudonymSig);
+    sc.refused(
+        stats(&stats_request(&nym, &[9; 32], t0).encode(), t0),
+        EventError::BadPseudonymSig,
+    );
     let mut sc2 = sc.clone();
-    emit(sc, &mut f, "request signed for another event", &["Forged"], Some(EventError::BadPseudonymSig));
+    emit(
+        sc,
+        &mut f,
+        "request signed for another event",
+        &["Forged"],
+        Some(EventError::BadPseudonymSig),
+    );
     sc2.ok(stats(&stats_request(&nym, &id, t0).encode(), t0));
-    emit(sc2, &mut f, "a refused request, then a valid one from the same pseudonym is served", &["RefusalChangesNothing"], None);
+    emit(
+        sc2,
+        &mut f,
+        "a refused request, then a valid one from the same pseudonym is served",
+        &["RefusalChangesNothing"],
+        None,
+    );
     // Every phase.
     for (comment, now, want) in [
         ("stats in the grace period", APR_12_22H + GRACE - 1, None),
-        ("stats during the archive (read-only)", APR_12_22H + GRACE + DAY, None),
-        ("stats on the last second of the archive", APR_12_22H + GRACE + ARCHIVE - 1, None),
-        ("stats after deletion", APR_12_22H + GRACE + ARCHIVE, Some(EventError::Deleted)),
+        (
+            "stats during the archive (read-only)",
+            APR_12_22H + GRACE + DAY,
+            None,
+        ),
+        (
+            "stats on the last second of the archive",
+            APR_12_22H + GRACE + ARCHIVE - 1,
+            None,
+        ),
+        (
+            "stats after deletion",
+            APR_12_22H + GRACE + ARCHIVE,
+            Some(EventError::Deleted),
+        ),
     ] {
         let mut sc = fx.script();
         let nym = fx.join(&mut sc, t0);
         sc.ok(end(APR_12_22H));
         sc.ok(phase(now));
-        run(&mut sc, stats(&stats_request(&nym, &id, now).encode(), now), want);
+        run(
+            &mut sc,
+            stats(&stats_request(&nym, &id, now).encode(), now),
+            want,
+        );
         emit(sc, &mut f, comment, &["Lifecycle"], want);
     }
     // Order pairs: decode; deleted; skew; pseudonym; signature.
@@ -581,25 +941,65 @@ fn stats_file() -> Value {
     let nym = fx.join(&mut sc, t0);
     sc.ok(end(APR_12_22H));
     let mut a = sc.clone();
-    a.refused(stats(&stats_request(&nym, &id, gone).encode()[..50], gone), EventError::Truncated);
-    emit(a, &mut f, "a truncated request after deletion: decoding is checked first", &["CheckOrder"], Some(EventError::Truncated));
+    a.refused(
+        stats(&stats_request(&nym, &id, gone).encode()[..50], gone),
+        EventError::Truncated,
+    );
+    emit(
+        a,
+        &mut f,
+        "a truncated request after deletion: decoding is checked first",
+        &["CheckOrder"],
+        Some(EventError::Truncated),
+    );
     let mut a = sc.clone();
-    a.refused(stats(&stats_request(&nym, &id, t0).encode(), gone), EventError::Deleted);
-    emit(a, &mut f, "a stale request after deletion: deletion is checked before the skew", &["CheckOrder"], Some(EventError::Deleted));
+    a.refused(
+        stats(&stats_request(&nym, &id, t0).encode(), gone),
+        EventError::Deleted,
+    );
+    emit(
+        a,
+        &mut f,
+        "a stale request after deletion: deletion is checked before the skew",
+        &["CheckOrder"],
+        Some(EventError::Deleted),
+    );
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
-    sc.refused(stats(&stats_request(&key(fx.seed()), &id, t0 - MAX_SKEW - 1).encode(), t0), EventError::RequestStale);
-    emit(sc, &mut f, "a stale request from an unknown pseudonym: the skew is checked first", &["CheckOrder"], Some(EventError::RequestStale));
+    sc.refused(
+        stats(
+            &stats_request(&key(fx.seed()), &id, t0 - MAX_SKEW - 1).encode(),
+            t0,
+        ),
+        EventError::RequestStale,
+    );
+    emit(
+        sc,
+        &mut f,
+        "a stale request from an unknown pseudonym: the skew is checked first",
+        &["CheckOrder"],
+        Some(EventError::RequestStale),
+    );
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
     let mut req = stats_request(&key(fx.seed()), &id, t0);
     req.sig[2] ^= 1;
     sc.refused(stats(&req.encode(), t0), EventError::PseudonymUnknown);
-    emit(sc, &mut f, "an unknown pseudonym with a bad signature: the pseudonym is checked first", &["CheckOrder"], Some(EventError::PseudonymUnknown));
+    emit(
+        sc,
+        &mut f,
+        "an unknown pseudonym with a bad signature: the pseudonym is checked first",
+        &["CheckOrder"],
+        Some(EventError::PseudonymUnknown),
+    );
     let good = stats_request(&nym, &id, t0).encode();
     for (comment, bytes, e) in [
         ("truncated", good[..104].to_vec(), EventError::Truncated),
-        ("trailing byte", [&good[..], &[0]].concat(), EventError::TrailingBytes),
+        (
+            "trailing byte",
+            [&good[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
         ("check-in tag", with(&good, 0, 0x20), EventError::UnknownTag),
         ("empty", vec![], EventError::Truncated),
     ] {
@@ -613,16 +1013,31 @@ fn stats_file() -> Value {
         let mut sc = fx.script();
         let qr = fx.issue(&mut sc, t0);
         let nym_seed = fx.seed();
-        sc.ok(check_in(&qr.check_in(&SecretSeed::from_bytes(nym_seed)).encode(), t0));
+        sc.ok(check_in(
+            &qr.check_in(&SecretSeed::from_bytes(nym_seed)).encode(),
+            t0,
+        ));
         let nym = key(nym_seed);
         let mut req = stats_request(&nym, &id, t0);
-        let signed = [labels::STATS_REQUEST.bytes, &id, &nym.public(), &t0.to_be_bytes()].concat();
+        let signed = [
+            labels::STATS_REQUEST.bytes,
+            &id,
+            &nym.public(),
+            &t0.to_be_bytes(),
+        ]
+        .concat();
         let (a, sig) = c.build(nym_seed, &signed);
         assert_eq!(a, nym.public());
         req.sig = sig;
         let want = want_of(ed::rule(&a, &signed, &sig), EventError::BadPseudonymSig);
         run(&mut sc, stats(&req.encode(), t0), want);
-        emit(sc, &mut f, &format!("request: {}", c.comment), flags_of(&c), want);
+        emit(
+            sc,
+            &mut f,
+            &format!("request: {}", c.comment),
+            flags_of(&c),
+            want,
+        );
     }
     f.finish()
 }
@@ -664,7 +1079,17 @@ fn report_file() -> Value {
         "EDGE_CASE",
         "Name and message lengths on both sides of their bounds, and UTF-8.",
     );
-    common_notes(&mut f, &["CheckOrder", "RefusalChangesNothing", "Retransmission", "Malformed", "Lifecycle", "Ed25519"]);
+    common_notes(
+        &mut f,
+        &[
+            "CheckOrder",
+            "RefusalChangesNothing",
+            "Retransmission",
+            "Malformed",
+            "Lifecycle",
+            "Ed25519",
+        ],
+    );
     let mut fx = Fixture::new("event report", 10_000);
     fx.group(&mut f);
     let id = fx.id();
@@ -682,45 +1107,124 @@ fn report_file() -> Value {
             if from != Status::Unknown {
                 counter += 1;
                 t += 60;
-                sc.ok(report(&report_msg(&id, &nym, &who, counter, t, from, hops_for(from), since_for(from, t)).encode(), t));
+                sc.ok(report(
+                    &report_msg(
+                        &id,
+                        &nym,
+                        &who,
+                        counter,
+                        t,
+                        from,
+                        hops_for(from),
+                        since_for(from, t),
+                    )
+                    .encode(),
+                    t,
+                ));
             }
             let decay = match from {
                 Status::Suspected => SUSPECTED_DECAY,
                 Status::Negative => NEGATIVE_DECAY,
                 _ => 60,
             };
-            let rt = if to == Status::Unknown { t + decay } else { t + 60 };
+            let rt = if to == Status::Unknown {
+                t + decay
+            } else {
+                t + 60
+            };
             sc.ok(end(APR_12_22H));
             let cause = Cause::of_edge(from, to);
             let want = cause.is_none().then_some(EventError::TransitionRefused);
-            run(&mut sc, report(&report_msg(&id, &nym, &who, counter + 1, rt, to, hops_for(to), since_for(to, rt)).encode(), rt), want);
+            run(
+                &mut sc,
+                report(
+                    &report_msg(
+                        &id,
+                        &nym,
+                        &who,
+                        counter + 1,
+                        rt,
+                        to,
+                        hops_for(to),
+                        since_for(to, rt),
+                    )
+                    .encode(),
+                    rt,
+                ),
+                want,
+            );
             let (flags, comment): (&[&str], _) = match cause {
-                Some(c) => (&["AllowedEdge"], format!("{} -> {} by {}", from.name(), to.name(), c.name())),
-                None => (&["RefusedEdge"], format!("{} -> {} is refused", from.name(), to.name())),
+                Some(c) => (
+                    &["AllowedEdge"],
+                    format!("{} -> {} by {}", from.name(), to.name(), c.name()),
+                ),
+                None => (
+                    &["RefusedEdge"],
+                    format!("{} -> {} is refused", from.name(), to.name()),
+                ),
             };
             emit(sc, &mut f, &comment, flags, want);
         }
     }
     // Timed edges: one second early (refused, and changes nothing), exactly on time.
-    for (from, d) in [(Status::Suspected, SUSPECTED_DECAY), (Status::Negative, NEGATIVE_DECAY)] {
+    for (from, d) in [
+        (Status::Suspected, SUSPECTED_DECAY),
+        (Status::Negative, NEGATIVE_DECAY),
+    ] {
         let mut sc = fx.script();
         let nym = fx.join(&mut sc, t0);
         let t = t0 + 60;
-        sc.ok(report(&report_msg(&id, &nym, &who, 1, t, from, 0, since_for(from, t)).encode(), t));
+        sc.ok(report(
+            &report_msg(&id, &nym, &who, 1, t, from, 0, since_for(from, t)).encode(),
+            t,
+        ));
         let early = t + d - 1;
-        sc.refused(report(&report_msg(&id, &nym, &who, 2, early, Status::Unknown, 0, early).encode(), early), EventError::TransitionTooEarly);
+        sc.refused(
+            report(
+                &report_msg(&id, &nym, &who, 2, early, Status::Unknown, 0, early).encode(),
+                early,
+            ),
+            EventError::TransitionTooEarly,
+        );
         let mut sc2 = sc.clone();
-        emit(sc, &mut f, &format!("{} -> unknown one second before 14 days", from.name()), &["TimedEdge"], Some(EventError::TransitionTooEarly));
-        sc2.ok(report(&report_msg(&id, &nym, &who, 2, t + d, Status::Unknown, 0, t + d).encode(), t + d));
-        emit(sc2, &mut f, &format!("{} -> unknown refused one second early, accepted with the same counter at 14 days", from.name()), &["TimedEdge", "RefusalChangesNothing"], None);
+        emit(
+            sc,
+            &mut f,
+            &format!("{} -> unknown one second before 14 days", from.name()),
+            &["TimedEdge"],
+            Some(EventError::TransitionTooEarly),
+        );
+        sc2.ok(report(
+            &report_msg(&id, &nym, &who, 2, t + d, Status::Unknown, 0, t + d).encode(),
+            t + d,
+        ));
+        emit(
+            sc2,
+            &mut f,
+            &format!(
+                "{} -> unknown refused one second early, accepted with the same counter at 14 days",
+                from.name()
+            ),
+            &["TimedEdge", "RefusalChangesNothing"],
+            None,
+        );
     }
     // The seed's Barbecue report: Alice, positive since April 6, on April 20 (in grace).
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     sc.ok(end(APR_12_22H));
     sc.ok(phase(APR_20_12H));
-    sc.ok(report(&report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, APR_06).encode(), APR_20_12H));
-    emit(sc, &mut f, "seed figure: positive on April 20, infecting since April 6, during the grace period", &["Lifecycle"], None);
+    sc.ok(report(
+        &report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, APR_06).encode(),
+        APR_20_12H,
+    ));
+    emit(
+        sc,
+        &mut f,
+        "seed figure: positive on April 20, infecting since April 6, during the grace period",
+        &["Lifecycle"],
+        None,
+    );
     // Errors after one accepted Suspected report.
     let base = |fx: &mut Fixture| {
         let mut sc = fx.script();
@@ -731,12 +1235,43 @@ fn report_file() -> Value {
         (sc, nym, t + 60, first)
     };
     let (mut sc, nym, t, _) = base(&mut fx);
-    sc.refused(report(&report_msg(&id, &nym, &key(fx.seed()), 2, t, Status::Positive, 0, APR_06).encode(), t), EventError::IdentitySwap);
-    sc.ok(report(&report_msg(&id, &nym, &who, 2, t, Status::Positive, 0, APR_06).encode(), t));
+    sc.refused(
+        report(
+            &report_msg(
+                &id,
+                &nym,
+                &key(fx.seed()),
+                2,
+                t,
+                Status::Positive,
+                0,
+                APR_06,
+            )
+            .encode(),
+            t,
+        ),
+        EventError::IdentitySwap,
+    );
+    sc.ok(report(
+        &report_msg(&id, &nym, &who, 2, t, Status::Positive, 0, APR_06).encode(),
+        t,
+    ));
     emit(sc, &mut f, "a second report revealing another identity is refused; the same counter from the first identity is accepted", &["Forged", "RefusalChangesNothing"], None);
     let (mut sc, nym, t, _) = base(&mut fx);
-    sc.refused(report(&report_msg(&id, &nym, &who, 1, t, Status::Positive, 0, APR_06).encode(), t), EventError::Replay);
-    emit(sc, &mut f, "counter equal to the last", &["Forged"], Some(EventError::Replay));
+    sc.refused(
+        report(
+            &report_msg(&id, &nym, &who, 1, t, Status::Positive, 0, APR_06).encode(),
+            t,
+        ),
+        EventError::Replay,
+    );
+    emit(
+        sc,
+        &mut f,
+        "counter equal to the last",
+        &["Forged"],
+        Some(EventError::Replay),
+    );
     let (mut sc, nym, t, first) = base(&mut fx);
     let dup = sc.step(report(&first, t));
     assert!(dup.duplicate);
@@ -746,84 +1281,266 @@ fn report_file() -> Value {
     sc.ok(report(&second, t2));
     sc.refused(report(&first, t2 + 1), EventError::Replay);
     let mut sc2 = sc.clone();
-    emit(sc, &mut f, "a replay of an older accepted report is refused", &["Forged", "Retransmission"], Some(EventError::Replay));
+    emit(
+        sc,
+        &mut f,
+        "a replay of an older accepted report is refused",
+        &["Forged", "Retransmission"],
+        Some(EventError::Replay),
+    );
     let dup = sc2.step(report(&second, t2 + 2));
     assert!(dup.duplicate);
     emit(sc2, &mut f, "after a refused replay of an older report, the last one is still recognised as a retransmission", &["Retransmission", "RefusalChangesNothing"], None);
     let _ = (nym, t);
     // Times on both sides.
     for (comment, counter_time, since, now, want) in [
-        ("since equal to the report time", t0 + 120, t0 + 120, t0 + 120, None),
-        ("infecting since one second after the report time", t0 + 120, t0 + 121, t0 + 120, Some(EventError::TimeInvalid)),
-        ("report time exactly MAX_SKEW ahead of the event", t0 + 120 + MAX_SKEW, APR_06, t0 + 120, None),
-        ("report time one second beyond the skew", t0 + 121 + MAX_SKEW, APR_06, t0 + 120, Some(EventError::TimeInvalid)),
-        ("report time equal to the time the current status was entered", t0 + 60, APR_06, t0 + 120, None),
-        ("report time one second before the current status was entered", t0 + 59, APR_06, t0 + 120, Some(EventError::TimeInvalid)),
+        (
+            "since equal to the report time",
+            t0 + 120,
+            t0 + 120,
+            t0 + 120,
+            None,
+        ),
+        (
+            "infecting since one second after the report time",
+            t0 + 120,
+            t0 + 121,
+            t0 + 120,
+            Some(EventError::TimeInvalid),
+        ),
+        (
+            "report time exactly MAX_SKEW ahead of the event",
+            t0 + 120 + MAX_SKEW,
+            APR_06,
+            t0 + 120,
+            None,
+        ),
+        (
+            "report time one second beyond the skew",
+            t0 + 121 + MAX_SKEW,
+            APR_06,
+            t0 + 120,
+            Some(EventError::TimeInvalid),
+        ),
+        (
+            "report time equal to the time the current status was entered",
+            t0 + 60,
+            APR_06,
+            t0 + 120,
+            None,
+        ),
+        (
+            "report time one second before the current status was entered",
+            t0 + 59,
+            APR_06,
+            t0 + 120,
+            Some(EventError::TimeInvalid),
+        ),
     ] {
         let (mut sc, nym, _, _) = base(&mut fx);
-        run(&mut sc, report(&report_msg(&id, &nym, &who, 2, counter_time, Status::Positive, 0, since).encode(), now), want);
+        run(
+            &mut sc,
+            report(
+                &report_msg(&id, &nym, &who, 2, counter_time, Status::Positive, 0, since).encode(),
+                now,
+            ),
+            want,
+        );
         emit(sc, &mut f, comment, &["Time"], want);
     }
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
-    sc.refused(report(&report_msg(&id, &nym, &who, 1, t0 - 1, Status::Positive, 0, APR_06).encode(), t0), EventError::TimeInvalid);
-    emit(sc, &mut f, "first report one second before the check-in", &["Time"], Some(EventError::TimeInvalid));
+    sc.refused(
+        report(
+            &report_msg(&id, &nym, &who, 1, t0 - 1, Status::Positive, 0, APR_06).encode(),
+            t0,
+        ),
+        EventError::TimeInvalid,
+    );
+    emit(
+        sc,
+        &mut f,
+        "first report one second before the check-in",
+        &["Time"],
+        Some(EventError::TimeInvalid),
+    );
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
-    sc.refused(report(&report_msg(&id, &nym, &who, 0, t0, Status::Positive, 0, APR_06).encode(), t0), EventError::Replay);
-    emit(sc, &mut f, "first report with counter 0", &["Forged"], Some(EventError::Replay));
+    sc.refused(
+        report(
+            &report_msg(&id, &nym, &who, 0, t0, Status::Positive, 0, APR_06).encode(),
+            t0,
+        ),
+        EventError::Replay,
+    );
+    emit(
+        sc,
+        &mut f,
+        "first report with counter 0",
+        &["Forged"],
+        Some(EventError::Replay),
+    );
     // Relevance on both sides, after the end and while Active.
     for (comment, since, want) in [
-        ("infecting since exactly the event's end: relevant", APR_12_22H, None),
-        ("infecting since one second after the event's end: not relevant", APR_12_22H + 1, Some(EventError::NotRelevant)),
+        (
+            "infecting since exactly the event's end: relevant",
+            APR_12_22H,
+            None,
+        ),
+        (
+            "infecting since one second after the event's end: not relevant",
+            APR_12_22H + 1,
+            Some(EventError::NotRelevant),
+        ),
     ] {
         let mut sc = fx.script();
         let nym = fx.join(&mut sc, t0);
         sc.ok(end(APR_12_22H));
-        run(&mut sc, report(&report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, since).encode(), APR_20_12H), want);
+        run(
+            &mut sc,
+            report(
+                &report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, since).encode(),
+                APR_20_12H,
+            ),
+            want,
+        );
         emit(sc, &mut f, comment, &["Time"], want);
     }
     for (comment, since, want) in [
-        ("while Active, infecting since now: relevant", t0 + 100, None),
-        ("while Active, infecting since one second after now: not relevant", t0 + 101, Some(EventError::NotRelevant)),
+        (
+            "while Active, infecting since now: relevant",
+            t0 + 100,
+            None,
+        ),
+        (
+            "while Active, infecting since one second after now: not relevant",
+            t0 + 101,
+            Some(EventError::NotRelevant),
+        ),
     ] {
         let mut sc = fx.script();
         let nym = fx.join(&mut sc, t0);
-        run(&mut sc, report(&report_msg(&id, &nym, &who, 1, t0 + 200, Status::Suspected, 0, since).encode(), t0 + 100), want);
+        run(
+            &mut sc,
+            report(
+                &report_msg(&id, &nym, &who, 1, t0 + 200, Status::Suspected, 0, since).encode(),
+                t0 + 100,
+            ),
+            want,
+        );
         emit(sc, &mut f, comment, &["Time"], want);
     }
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     sc.ok(end(APR_12_22H));
-    sc.ok(report(&report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Negative, 0, APR_20_12H).encode(), APR_20_12H));
-    emit(sc, &mut f, "a negative test after the end is relevant (no infecting-since check)", &["Time"], None);
+    sc.ok(report(
+        &report_msg(
+            &id,
+            &nym,
+            &who,
+            1,
+            APR_20_12H,
+            Status::Negative,
+            0,
+            APR_20_12H,
+        )
+        .encode(),
+        APR_20_12H,
+    ));
+    emit(
+        sc,
+        &mut f,
+        "a negative test after the end is relevant (no infecting-since check)",
+        &["Time"],
+        None,
+    );
     for (comment, now, want) in [
-        ("last second of the grace period", APR_12_22H + GRACE - 1, None),
-        ("first second of the archive", APR_12_22H + GRACE, Some(EventError::Archived)),
-        ("last second of the archive", APR_12_22H + GRACE + ARCHIVE - 1, Some(EventError::Archived)),
-        ("after deletion", APR_12_22H + GRACE + ARCHIVE, Some(EventError::Deleted)),
+        (
+            "last second of the grace period",
+            APR_12_22H + GRACE - 1,
+            None,
+        ),
+        (
+            "first second of the archive",
+            APR_12_22H + GRACE,
+            Some(EventError::Archived),
+        ),
+        (
+            "last second of the archive",
+            APR_12_22H + GRACE + ARCHIVE - 1,
+            Some(EventError::Archived),
+        ),
+        (
+            "after deletion",
+            APR_12_22H + GRACE + ARCHIVE,
+            Some(EventError::Deleted),
+        ),
     ] {
         let mut sc = fx.script();
         let nym = fx.join(&mut sc, t0);
         sc.ok(end(APR_12_22H));
-        run(&mut sc, report(&report_msg(&id, &nym, &who, 1, now, Status::Positive, 0, APR_06).encode(), now), want);
+        run(
+            &mut sc,
+            report(
+                &report_msg(&id, &nym, &who, 1, now, Status::Positive, 0, APR_06).encode(),
+                now,
+            ),
+            want,
+        );
         emit(sc, &mut f, comment, &["Lifecycle"], want);
     }
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
-    sc.refused(report(&report_msg(&id, &key(fx.seed()), &who, 1, t0, Status::Positive, 0, APR_06).encode(), t0), EventError::PseudonymUnknown);
-    emit(sc, &mut f, "pseudonym never checked in", &["Forged"], Some(EventError::PseudonymUnknown));
+    sc.refused(
+        report(
+            &report_msg(
+                &id,
+                &key(fx.seed()),
+                &who,
+                1,
+                t0,
+                Status::Positive,
+                0,
+                APR_06,
+            )
+            .encode(),
+            t0,
+        ),
+        EventError::PseudonymUnknown,
+    );
+    emit(
+        sc,
+        &mut f,
+        "pseudonym never checked in",
+        &["Forged"],
+        Some(EventError::PseudonymUnknown),
+    );
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     let mut m = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
     m.identity_sig[3] ^= 1;
     sc.refused(report(&m.encode(), t0), EventError::BadIdentitySig);
-    sc.ok(report(&report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode(), t0));
+    sc.ok(report(
+        &report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode(),
+        t0,
+    ));
     emit(sc, &mut f, "a report with a bad identity signature is refused; the same counter is accepted afterwards", &["Forged", "RefusalChangesNothing"], None);
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
-    sc.refused(report(&report_msg(&[1; 32], &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode(), t0), EventError::BadPseudonymSig);
-    emit(sc, &mut f, "report signed for another event", &["Forged"], Some(EventError::BadPseudonymSig));
+    sc.refused(
+        report(
+            &report_msg(&[1; 32], &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode(),
+            t0,
+        ),
+        EventError::BadPseudonymSig,
+    );
+    emit(
+        sc,
+        &mut f,
+        "report signed for another event",
+        &["Forged"],
+        Some(EventError::BadPseudonymSig),
+    );
     // Adjacent pairs of §7.4.
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
@@ -832,19 +1549,75 @@ fn report_file() -> Value {
     let good = report_msg(&id, &nym, &who, 1, late, Status::Positive, 0, APR_06).encode();
     let mut a = sc.clone();
     a.refused(report(&with(&good, 77, 7), late), EventError::BadStatus);
-    emit(a, &mut f, "a bad status during the archive: decoding is checked before the phase", &["CheckOrder"], Some(EventError::BadStatus));
+    emit(
+        a,
+        &mut f,
+        "a bad status during the archive: decoding is checked before the phase",
+        &["CheckOrder"],
+        Some(EventError::BadStatus),
+    );
     let mut a = sc.clone();
-    a.refused(report(&report_msg(&id, &key(fx.seed()), &who, 1, late, Status::Positive, 0, APR_06).encode(), late), EventError::PseudonymUnknown);
-    emit(a, &mut f, "an unknown pseudonym during the archive: the pseudonym is checked before the archive", &["CheckOrder"], Some(EventError::PseudonymUnknown));
+    a.refused(
+        report(
+            &report_msg(
+                &id,
+                &key(fx.seed()),
+                &who,
+                1,
+                late,
+                Status::Positive,
+                0,
+                APR_06,
+            )
+            .encode(),
+            late,
+        ),
+        EventError::PseudonymUnknown,
+    );
+    emit(
+        a,
+        &mut f,
+        "an unknown pseudonym during the archive: the pseudonym is checked before the archive",
+        &["CheckOrder"],
+        Some(EventError::PseudonymUnknown),
+    );
     let mut a = sc.clone();
     let gone = APR_12_22H + GRACE + ARCHIVE;
-    a.refused(report(&report_msg(&id, &key(fx.seed()), &who, 1, gone, Status::Positive, 0, APR_06).encode(), gone), EventError::Deleted);
-    emit(a, &mut f, "an unknown pseudonym after deletion: deletion is checked before the pseudonym", &["CheckOrder"], Some(EventError::Deleted));
+    a.refused(
+        report(
+            &report_msg(
+                &id,
+                &key(fx.seed()),
+                &who,
+                1,
+                gone,
+                Status::Positive,
+                0,
+                APR_06,
+            )
+            .encode(),
+            gone,
+        ),
+        EventError::Deleted,
+    );
+    emit(
+        a,
+        &mut f,
+        "an unknown pseudonym after deletion: deletion is checked before the pseudonym",
+        &["CheckOrder"],
+        Some(EventError::Deleted),
+    );
     let mut a = sc.clone();
     let mut bad = report_msg(&id, &nym, &who, 1, late, Status::Positive, 0, APR_06);
     bad.pseudonym_sig[0] ^= 1;
     a.refused(report(&bad.encode(), late), EventError::Archived);
-    emit(a, &mut f, "a bad signature during the archive: the archive is checked before the signatures", &["CheckOrder"], Some(EventError::Archived));
+    emit(
+        a,
+        &mut f,
+        "a bad signature during the archive: the archive is checked before the signatures",
+        &["CheckOrder"],
+        Some(EventError::Archived),
+    );
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     let first = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06).encode();
@@ -852,22 +1625,43 @@ fn report_file() -> Value {
     sc.ok(end(APR_12_22H));
     let dup = sc.step(report(&first, late));
     assert!(dup.duplicate);
-    sc.refused(report(&first, APR_12_22H + GRACE + ARCHIVE), EventError::Deleted);
-    emit(sc, &mut f, "a retransmission is answered again during the archive, not once Deleted", &["CheckOrder", "Retransmission"], Some(EventError::Deleted));
+    sc.refused(
+        report(&first, APR_12_22H + GRACE + ARCHIVE),
+        EventError::Deleted,
+    );
+    emit(
+        sc,
+        &mut f,
+        "a retransmission is answered again during the archive, not once Deleted",
+        &["CheckOrder", "Retransmission"],
+        Some(EventError::Deleted),
+    );
     let mut sc = fx.script();
     fx.join(&mut sc, t0);
     let stranger = key(fx.seed());
     let mut m = report_msg(&id, &stranger, &who, 1, t0, Status::Positive, 0, APR_06);
     m.pseudonym_sig[1] ^= 1;
     sc.refused(report(&m.encode(), t0), EventError::PseudonymUnknown);
-    emit(sc, &mut f, "an unknown pseudonym with a bad signature: the pseudonym is checked first", &["CheckOrder"], Some(EventError::PseudonymUnknown));
+    emit(
+        sc,
+        &mut f,
+        "an unknown pseudonym with a bad signature: the pseudonym is checked first",
+        &["CheckOrder"],
+        Some(EventError::PseudonymUnknown),
+    );
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     let mut m = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
     m.pseudonym_sig[1] ^= 1;
     m.identity_sig[1] ^= 1;
     sc.refused(report(&m.encode(), t0), EventError::BadPseudonymSig);
-    emit(sc, &mut f, "both signatures bad: the pseudonym's is checked first", &["CheckOrder"], Some(EventError::BadPseudonymSig));
+    emit(
+        sc,
+        &mut f,
+        "both signatures bad: the pseudonym's is checked first",
+        &["CheckOrder"],
+        Some(EventError::BadPseudonymSig),
+    );
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     let mut m = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
@@ -878,26 +1672,109 @@ fn report_file() -> Value {
     sc.refused(report(&m.encode(), t0), EventError::BadPseudonymSig);
     emit(sc, &mut f, "a bad pseudonym signature and a small-order identity: the pseudonym's signature is checked first", &["CheckOrder"], Some(EventError::BadPseudonymSig));
     let (mut sc, nym, t, _) = base(&mut fx);
-    let mut m = report_msg(&id, &nym, &key(fx.seed()), 2, t, Status::Positive, 0, APR_06);
+    let mut m = report_msg(
+        &id,
+        &nym,
+        &key(fx.seed()),
+        2,
+        t,
+        Status::Positive,
+        0,
+        APR_06,
+    );
     m.identity_sig[7] ^= 1;
     sc.refused(report(&m.encode(), t), EventError::BadIdentitySig);
-    emit(sc, &mut f, "another identity with a bad identity signature: the signature is checked before the swap", &["CheckOrder"], Some(EventError::BadIdentitySig));
+    emit(
+        sc,
+        &mut f,
+        "another identity with a bad identity signature: the signature is checked before the swap",
+        &["CheckOrder"],
+        Some(EventError::BadIdentitySig),
+    );
     let (mut sc, nym, t, _) = base(&mut fx);
-    sc.refused(report(&report_msg(&id, &nym, &key(fx.seed()), 1, t, Status::Positive, 0, APR_06).encode(), t), EventError::IdentitySwap);
-    emit(sc, &mut f, "another identity and a counter not increasing: the swap is checked first", &["CheckOrder"], Some(EventError::IdentitySwap));
+    sc.refused(
+        report(
+            &report_msg(
+                &id,
+                &nym,
+                &key(fx.seed()),
+                1,
+                t,
+                Status::Positive,
+                0,
+                APR_06,
+            )
+            .encode(),
+            t,
+        ),
+        EventError::IdentitySwap,
+    );
+    emit(
+        sc,
+        &mut f,
+        "another identity and a counter not increasing: the swap is checked first",
+        &["CheckOrder"],
+        Some(EventError::IdentitySwap),
+    );
     let (mut sc, nym, t, _) = base(&mut fx);
-    sc.refused(report(&report_msg(&id, &nym, &who, 1, t, Status::Positive, 0, t + 1).encode(), t), EventError::Replay);
-    emit(sc, &mut f, "a counter not increasing and since after time: the counter is checked first", &["CheckOrder"], Some(EventError::Replay));
+    sc.refused(
+        report(
+            &report_msg(&id, &nym, &who, 1, t, Status::Positive, 0, t + 1).encode(),
+            t,
+        ),
+        EventError::Replay,
+    );
+    emit(
+        sc,
+        &mut f,
+        "a counter not increasing and since after time: the counter is checked first",
+        &["CheckOrder"],
+        Some(EventError::Replay),
+    );
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
     sc.ok(end(APR_12_22H));
-    sc.refused(report(&report_msg(&id, &nym, &who, 1, APR_20_12H, Status::Positive, 0, APR_20_12H + 1).encode(), APR_20_12H), EventError::TimeInvalid);
-    emit(sc, &mut f, "since after time and after the end: times are checked before relevance", &["CheckOrder"], Some(EventError::TimeInvalid));
+    sc.refused(
+        report(
+            &report_msg(
+                &id,
+                &nym,
+                &who,
+                1,
+                APR_20_12H,
+                Status::Positive,
+                0,
+                APR_20_12H + 1,
+            )
+            .encode(),
+            APR_20_12H,
+        ),
+        EventError::TimeInvalid,
+    );
+    emit(
+        sc,
+        &mut f,
+        "since after time and after the end: times are checked before relevance",
+        &["CheckOrder"],
+        Some(EventError::TimeInvalid),
+    );
     let (mut sc, nym, t, _) = base(&mut fx);
     sc.ok(end(APR_12_22H));
     let t = t.max(APR_12_22H + 10);
-    sc.refused(report(&report_msg(&id, &nym, &who, 2, t, Status::HighRisk, 1, APR_12_22H + 1).encode(), t), EventError::NotRelevant);
-    emit(sc, &mut f, "not relevant and not an edge (Suspected -> HighRisk): relevance is checked first", &["CheckOrder"], Some(EventError::NotRelevant));
+    sc.refused(
+        report(
+            &report_msg(&id, &nym, &who, 2, t, Status::HighRisk, 1, APR_12_22H + 1).encode(),
+            t,
+        ),
+        EventError::NotRelevant,
+    );
+    emit(
+        sc,
+        &mut f,
+        "not relevant and not an edge (Suspected -> HighRisk): relevance is checked first",
+        &["CheckOrder"],
+        Some(EventError::NotRelevant),
+    );
     // Decoding (§1 order).
     let mut sc = fx.script();
     let nym = fx.join(&mut sc, t0);
@@ -917,23 +1794,112 @@ fn report_file() -> Value {
     let mut name_then_cut = long_name.encode();
     name_then_cut.truncate(88 + 65 + 1);
     let dec: Vec<(&str, &[&str], Vec<u8>, EventError)> = vec![
-        ("status code 5", &["Malformed"], with(&good, 77, 5), EventError::BadStatus),
-        ("high risk with hops 0", &["Malformed"], with(&good, 78, 0), EventError::BadHops),
-        ("high risk with hops 4", &["Malformed"], with(&good, 78, 4), EventError::BadHops),
-        ("positive with hops 1", &["Malformed"], with(&with(&good, 77, 3), 78, 1), EventError::BadHops),
-        ("name of 65 bytes", &["Text"], long_name.encode(), EventError::BadText),
-        ("message of 281 bytes", &["Text"], long_msg.encode(), EventError::BadText),
-        ("name not UTF-8", &["Text"], bad_utf8.clone(), EventError::BadText),
-        ("message not UTF-8", &["Text"], bad_utf8_msg, EventError::BadText),
-        ("truncated by one byte", &["Malformed"], good[..good.len() - 1].to_vec(), EventError::Truncated),
-        ("truncated inside the name", &["Malformed"], cut_in_name, EventError::Truncated),
-        ("trailing byte", &["Malformed"], [&good[..], &[0]].concat(), EventError::TrailingBytes),
-        ("report-ack tag", &["Malformed"], with(&good, 0, 0x25), EventError::UnknownTag),
-        ("wrong tag and a bad status", &["Malformed", "CheckOrder"], with(&with(&good, 77, 9), 0, 0x25), EventError::UnknownTag),
-        ("bad status and bad hops", &["Malformed", "CheckOrder"], with(&with(&good, 77, 9), 78, 9), EventError::BadStatus),
-        ("bad hops and a name not UTF-8", &["Malformed", "CheckOrder"], with(&bad_utf8, 78, 9), EventError::BadHops),
-        ("a name of 65 bytes and the input ending after it: the name is checked first", &["Text", "CheckOrder"], name_then_cut, EventError::BadText),
-        ("a bad name and a bad message: the name is checked first", &["Text", "CheckOrder"], { let mut b = bad_utf8.clone(); b[msg_at] = 0xff; b }, EventError::BadText),
+        (
+            "status code 5",
+            &["Malformed"],
+            with(&good, 77, 5),
+            EventError::BadStatus,
+        ),
+        (
+            "high risk with hops 0",
+            &["Malformed"],
+            with(&good, 78, 0),
+            EventError::BadHops,
+        ),
+        (
+            "high risk with hops 4",
+            &["Malformed"],
+            with(&good, 78, 4),
+            EventError::BadHops,
+        ),
+        (
+            "positive with hops 1",
+            &["Malformed"],
+            with(&with(&good, 77, 3), 78, 1),
+            EventError::BadHops,
+        ),
+        (
+            "name of 65 bytes",
+            &["Text"],
+            long_name.encode(),
+            EventError::BadText,
+        ),
+        (
+            "message of 281 bytes",
+            &["Text"],
+            long_msg.encode(),
+            EventError::BadText,
+        ),
+        (
+            "name not UTF-8",
+            &["Text"],
+            bad_utf8.clone(),
+            EventError::BadText,
+        ),
+        (
+            "message not UTF-8",
+            &["Text"],
+            bad_utf8_msg,
+            EventError::BadText,
+        ),
+        (
+            "truncated by one byte",
+            &["Malformed"],
+            good[..good.len() - 1].to_vec(),
+            EventError::Truncated,
+        ),
+        (
+            "truncated inside the name",
+            &["Malformed"],
+            cut_in_name,
+            EventError::Truncated,
+        ),
+        (
+            "trailing byte",
+            &["Malformed"],
+            [&good[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
+        (
+            "report-ack tag",
+            &["Malformed"],
+            with(&good, 0, 0x25),
+            EventError::UnknownTag,
+        ),
+        (
+            "wrong tag and a bad status",
+            &["Malformed", "CheckOrder"],
+            with(&with(&good, 77, 9), 0, 0x25),
+            EventError::UnknownTag,
+        ),
+        (
+            "bad status and bad hops",
+            &["Malformed", "CheckOrder"],
+            with(&with(&good, 77, 9), 78, 9),
+            EventError::BadStatus,
+        ),
+        (
+            "bad hops and a name not UTF-8",
+            &["Malformed", "CheckOrder"],
+            with(&bad_utf8, 78, 9),
+            EventError::BadHops,
+        ),
+        (
+            "a name of 65 bytes and the input ending after it: the name is checked first",
+            &["Text", "CheckOrder"],
+            name_then_cut,
+            EventError::BadText,
+        ),
+        (
+            "a bad name and a bad message: the name is checked first",
+            &["Text", "CheckOrder"],
+            {
+                let mut b = bad_utf8.clone();
+                b[msg_at] = 0xff;
+                b
+            },
+            EventError::BadText,
+        ),
     ];
     for (comment, flags, bytes, e) in dec {
         let mut sc2 = sc.clone();
@@ -941,9 +1907,21 @@ fn report_file() -> Value {
         emit(sc2, &mut f, comment, flags, Some(e));
     }
     for (comment, name, message) in [
-        ("a name of exactly 64 bytes", "n".repeat(MAX_NAME_LEN), String::new()),
-        ("a message of exactly 280 bytes", String::new(), "m".repeat(MAX_MESSAGE_LEN)),
-        ("a name and a message in UTF-8 beyond ASCII", "Zoë Ødegård".to_string(), "fièvre depuis lundi".to_string()),
+        (
+            "a name of exactly 64 bytes",
+            "n".repeat(MAX_NAME_LEN),
+            String::new(),
+        ),
+        (
+            "a message of exactly 280 bytes",
+            String::new(),
+            "m".repeat(MAX_MESSAGE_LEN),
+        ),
+        (
+            "a name and a message in UTF-8 beyond ASCII",
+            "Zoë Ødegård".to_string(),
+            "fièvre depuis lundi".to_string(),
+        ),
     ] {
         let mut sc2 = sc.clone();
         let mut m = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
@@ -969,13 +1947,22 @@ fn report_file() -> Value {
         assert_eq!(ed::rule(&a, &signed, &sig), c.verdict, "{}", c.comment);
         let want = want_of(c.verdict, EventError::BadIdentitySig);
         run(&mut sc, report(&m.encode(), t0), want);
-        emit(sc, &mut f, &format!("identity: {}", c.comment), flags_of(&c), want);
+        emit(
+            sc,
+            &mut f,
+            &format!("identity: {}", c.comment),
+            flags_of(&c),
+            want,
+        );
     }
     for c in ed::cases(false) {
         let mut sc = fx.script();
         let qr = fx.issue(&mut sc, t0);
         let nym_seed = fx.seed();
-        sc.ok(check_in(&qr.check_in(&SecretSeed::from_bytes(nym_seed)).encode(), t0));
+        sc.ok(check_in(
+            &qr.check_in(&SecretSeed::from_bytes(nym_seed)).encode(),
+            t0,
+        ));
         let nym = key(nym_seed);
         let mut m = report_msg(&id, &nym, &who, 1, t0, Status::Positive, 0, APR_06);
         let body = m.body();
@@ -985,7 +1972,13 @@ fn report_file() -> Value {
         m.pseudonym_sig = sig;
         let want = want_of(ed::rule(&a, &signed, &sig), EventError::BadPseudonymSig);
         run(&mut sc, report(&m.encode(), t0), want);
-        emit(sc, &mut f, &format!("pseudonym: {}", c.comment), flags_of(&c), want);
+        emit(
+            sc,
+            &mut f,
+            &format!("pseudonym: {}", c.comment),
+            flags_of(&c),
+            want,
+        );
     }
     let _ = EdKey::from_seed([0; 32]);
     f.finish()
@@ -1018,7 +2011,13 @@ fn lifecycle_file() -> Value {
     ] {
         sc.ok(phase(t));
     }
-    emit(sc, &mut f, "phases at every boundary (a time before the end is still Active)", &["Lifecycle"], None);
+    emit(
+        sc,
+        &mut f,
+        "phases at every boundary (a time before the end is still Active)",
+        &["Lifecycle"],
+        None,
+    );
     let mut sc = fx.script();
     for t in [
         fx.start + MAX_EVENT_DURATION - 1,
@@ -1029,22 +2028,52 @@ fn lifecycle_file() -> Value {
     ] {
         sc.ok(phase(t));
     }
-    emit(sc, &mut f, "an event never ended ends 7 days after its start", &["Lifecycle"], None);
+    emit(
+        sc,
+        &mut f,
+        "an event never ended ends 7 days after its start",
+        &["Lifecycle"],
+        None,
+    );
     let mut sc = fx.script();
     sc.ok(end(fx.start - 100));
     sc.ok(phase(fx.start - 1));
     sc.ok(phase(fx.start));
-    emit(sc, &mut f, "ended before its start: the end in force is the start", &["Lifecycle"], None);
+    emit(
+        sc,
+        &mut f,
+        "ended before its start: the end in force is the start",
+        &["Lifecycle"],
+        None,
+    );
     let mut sc = fx.script();
     sc.ok(end(end_t));
     sc.refused(end(end_t + 1), EventError::Closed);
-    emit(sc, &mut f, "ending twice", &["Lifecycle"], Some(EventError::Closed));
+    emit(
+        sc,
+        &mut f,
+        "ending twice",
+        &["Lifecycle"],
+        Some(EventError::Closed),
+    );
     let mut sc = fx.script();
     sc.ok(end(fx.start + MAX_EVENT_DURATION - 1));
-    emit(sc, &mut f, "ending one second before the automatic end", &["Lifecycle"], None);
+    emit(
+        sc,
+        &mut f,
+        "ending one second before the automatic end",
+        &["Lifecycle"],
+        None,
+    );
     let mut sc = fx.script();
     sc.refused(end(fx.start + MAX_EVENT_DURATION), EventError::Closed);
-    emit(sc, &mut f, "ending at the automatic end: already ended", &["Lifecycle"], Some(EventError::Closed));
+    emit(
+        sc,
+        &mut f,
+        "ending at the automatic end: already ended",
+        &["Lifecycle"],
+        Some(EventError::Closed),
+    );
     // Every operation in every phase (spec/events.md §7.5 table).
     let t0 = fx.start + 600;
     let phases = [
@@ -1065,25 +2094,73 @@ fn lifecycle_file() -> Value {
         let want = (!active).then_some(EventError::Closed);
         let mut a = sc.clone();
         run(&mut a, issue(fx.seed(), now), want);
-        emit(a, &mut f, &format!("issue during {name}"), &["Lifecycle"], want);
+        emit(
+            a,
+            &mut f,
+            &format!("issue during {name}"),
+            &["Lifecycle"],
+            want,
+        );
         let mut a = sc.clone();
         run(&mut a, end(now), want);
-        emit(a, &mut f, &format!("end during {name}"), &["Lifecycle"], want);
+        emit(
+            a,
+            &mut f,
+            &format!("end during {name}"),
+            &["Lifecycle"],
+            want,
+        );
         let mut a = sc.clone();
-        run(&mut a, check_in(&qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(), now), want);
-        emit(a, &mut f, &format!("check-in during {name}"), &["Lifecycle"], want);
+        run(
+            &mut a,
+            check_in(
+                &qr.check_in(&SecretSeed::from_bytes(fx.seed())).encode(),
+                now,
+            ),
+            want,
+        );
+        emit(
+            a,
+            &mut f,
+            &format!("check-in during {name}"),
+            &["Lifecycle"],
+            want,
+        );
         let want_stats = (name == "Deleted").then_some(EventError::Deleted);
         let mut a = sc.clone();
-        run(&mut a, stats(&stats_request(&nym, &id, now).encode(), now), want_stats);
-        emit(a, &mut f, &format!("stats during {name}"), &["Lifecycle"], want_stats);
+        run(
+            &mut a,
+            stats(&stats_request(&nym, &id, now).encode(), now),
+            want_stats,
+        );
+        emit(
+            a,
+            &mut f,
+            &format!("stats during {name}"),
+            &["Lifecycle"],
+            want_stats,
+        );
         let want_report = match name {
             "Archive" => Some(EventError::Archived),
             "Deleted" => Some(EventError::Deleted),
             _ => None,
         };
         let mut a = sc.clone();
-        run(&mut a, report(&report_msg(&id, &nym, &key(fx.seed()), 1, now, Status::Suspected, 0, t0).encode(), now), want_report);
-        emit(a, &mut f, &format!("report during {name}"), &["Lifecycle"], want_report);
+        run(
+            &mut a,
+            report(
+                &report_msg(&id, &nym, &key(fx.seed()), 1, now, Status::Suspected, 0, t0).encode(),
+                now,
+            ),
+            want_report,
+        );
+        emit(
+            a,
+            &mut f,
+            &format!("report during {name}"),
+            &["Lifecycle"],
+            want_report,
+        );
     }
     let _ = field;
     f.finish()

@@ -229,7 +229,10 @@ impl<S> Script<S> {
         let outcome = (self.exec)(&mut self.state, step.as_object().expect("a step object"))
             .expect("well-formed step");
         for (k, v) in outcome.outputs() {
-            assert!(step.get(&k).is_none(), "output `{k}` has the name of an input");
+            assert!(
+                step.get(&k).is_none(),
+                "output `{k}` has the name of an input"
+            );
             step[k] = v;
         }
         self.steps.push(step);
@@ -331,12 +334,18 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
         }
     }
     // Keep the committed corpus small: a few hundred decoder seeds.
-    let mut decode: Vec<_> = out.drain(..).collect();
+    let mut decode = std::mem::take(&mut out);
     decode.sort_by(|a, b| a.2.cmp(&b.2));
     decode.dedup_by(|a, b| a.2 == b.2);
     decode.sort();
     let keep = decode.len().div_ceil(300).max(1);
-    out.extend(decode.into_iter().enumerate().filter(|(i, _)| i % keep == 0).map(|(_, x)| x));
+    out.extend(
+        decode
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % keep == 0)
+            .map(|(_, x)| x),
+    );
     // event_ops: hand-written operation sequences (issue, check in, report, end, time, stats).
     let ops: [&[u8]; 3] = [
         &[0, 1, 0, 0, 1, 1, 2, 0, 3, 2, 3, 1, 2, 2, 128, 0],
@@ -363,7 +372,9 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
     // event_pairing: the honest run (commit, hello, opening, confirms), and with mutations.
     let pairing: [&[u8]; 3] = [
         &[0, 0, 0, 1, 1, 0, 2, 2, 0, 3, 4, 0, 4, 3, 0],
-        &[0, 0, 0, 0x80, 1, 9, 1, 1, 0, 2, 2, 0, 2, 3, 0, 3, 4, 0, 4, 3, 0],
+        &[
+            0, 0, 0, 0x80, 1, 9, 1, 1, 0, 2, 2, 0, 2, 3, 0, 3, 4, 0, 4, 3, 0,
+        ],
         &[2, 0, 0, 0, 0, 0, 0, 0, 0, 0x41, 0, 30, 1, 2, 3],
     ];
     for (i, o) in pairing.iter().enumerate() {

@@ -60,8 +60,7 @@ fn exec(p: &mut Sides, step: &Map<String, Value>) -> Result<Outcome, String> {
     let op = str_field(step, "op")?;
     let r = match op {
         "join" => {
-            let (j, commit) =
-                Joiner::start(&p.qr, &p.joiner_key, p.joiner_address, p.joiner_nonce);
+            let (j, commit) = Joiner::start(&p.qr, &p.joiner_key, p.joiner_address, p.joiner_nonce);
             p.joiner = Some(j);
             out.insert("reply".into(), json!(hex(commit)));
             Ok(())
@@ -185,7 +184,14 @@ impl Fx {
         let sig = sig.unwrap_or_else(|| signer.expect("a signer").sign(&signed));
         let mut mac = mac(
             &self.k_pair(),
-            &[labels::PAIRING_MAC.bytes, &[role], &identity, &address, &nonce, &sig],
+            &[
+                labels::PAIRING_MAC.bytes,
+                &[role],
+                &identity,
+                &address,
+                &nonce,
+                &sig,
+            ],
         );
         if bad_mac {
             mac[0] ^= 1;
@@ -194,7 +200,13 @@ impl Fx {
     }
 
     /// The signed bytes of a hello (for edge cases).
-    fn hello_signed(&self, role: u8, identity: [u8; 32], address: [u8; 32], nonce: [u8; 32]) -> Vec<u8> {
+    fn hello_signed(
+        &self,
+        role: u8,
+        identity: [u8; 32],
+        address: [u8; 32],
+        nonce: [u8; 32],
+    ) -> Vec<u8> {
         [
             labels::PAIRING_HELLO.bytes,
             &self.qr.transcript_hash(),
@@ -222,7 +234,10 @@ impl Fx {
 
     fn confirm(&self, role: u8, hello_i: &[u8], hello_j: &[u8]) -> Vec<u8> {
         let t = [Sha256::digest(hello_i), Sha256::digest(hello_j)].concat();
-        let c = mac(&self.k_pair(), &[labels::PAIRING_CONFIRM.bytes, &[role], &t]);
+        let c = mac(
+            &self.k_pair(),
+            &[labels::PAIRING_CONFIRM.bytes, &[role], &t],
+        );
         [&[0x02, role][..], &c].concat()
     }
 }
@@ -344,20 +359,66 @@ pub(super) fn file() -> Value {
 
     // --- the initiator receives commits (§5.3): decode; MAC; Waiting.
     let commit_cases: Vec<(&str, &[&str], Vec<u8>, EventError)> = vec![
-        ("commit with the hello tag", &["Malformed"], with(&fx.commit, 0, 0x01), EventError::UnknownTag),
-        ("commit truncated by one byte", &["Malformed"], fx.commit[..64].to_vec(), EventError::Truncated),
-        ("commit with a trailing byte", &["Malformed"], [&fx.commit[..], &[0]].concat(), EventError::TrailingBytes),
-        ("empty commit", &["Malformed"], vec![], EventError::Truncated),
-        ("commit MAC altered", &["ModifiedMessage"], flip(&fx.commit, 40), EventError::BadMac),
-        ("commitment altered (the MAC no longer matches)", &["ModifiedMessage"], flip(&fx.commit, 5), EventError::BadMac),
-        ("commit made with another QR secret", &["ModifiedMessage"], other.commit.clone(), EventError::BadMac),
-        ("wrong tag and truncated: the tag is checked first", &["Malformed", "CheckOrder"], with(&fx.commit[..10], 0, 0x02), EventError::UnknownTag),
-        ("trailing byte and a bad MAC: decoding is checked first", &["Malformed", "CheckOrder"], [&flip(&fx.commit, 40)[..], &[0]].concat(), EventError::TrailingBytes),
+        (
+            "commit with the hello tag",
+            &["Malformed"],
+            with(&fx.commit, 0, 0x01),
+            EventError::UnknownTag,
+        ),
+        (
+            "commit truncated by one byte",
+            &["Malformed"],
+            fx.commit[..64].to_vec(),
+            EventError::Truncated,
+        ),
+        (
+            "commit with a trailing byte",
+            &["Malformed"],
+            [&fx.commit[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
+        (
+            "empty commit",
+            &["Malformed"],
+            vec![],
+            EventError::Truncated,
+        ),
+        (
+            "commit MAC altered",
+            &["ModifiedMessage"],
+            flip(&fx.commit, 40),
+            EventError::BadMac,
+        ),
+        (
+            "commitment altered (the MAC no longer matches)",
+            &["ModifiedMessage"],
+            flip(&fx.commit, 5),
+            EventError::BadMac,
+        ),
+        (
+            "commit made with another QR secret",
+            &["ModifiedMessage"],
+            other.commit.clone(),
+            EventError::BadMac,
+        ),
+        (
+            "wrong tag and truncated: the tag is checked first",
+            &["Malformed", "CheckOrder"],
+            with(&fx.commit[..10], 0, 0x02),
+            EventError::UnknownTag,
+        ),
+        (
+            "trailing byte and a bad MAC: decoding is checked first",
+            &["Malformed", "CheckOrder"],
+            [&flip(&fx.commit, 40)[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
     ];
     for (comment, flags, msg, e) in commit_cases {
         let mut sc = fx.script();
         sc.refused(step("initiatorCommit", &msg), e);
-        sc.clone().emit(&mut f, comment, flags, inputs.clone(), Some(e));
+        sc.clone()
+            .emit(&mut f, comment, flags, inputs.clone(), Some(e));
         // The refusal changed nothing: the honest commit still opens the session.
         sc.ok(step("initiatorCommit", &fx.commit));
         sc.emit(
@@ -369,70 +430,268 @@ pub(super) fn file() -> Value {
         );
     }
     // One session per QR.
-    let second = fx.commit_to(&fx.hello(1, mallory.public, Some(&mallory), None, addr, nonce, false), false);
+    let second = fx.commit_to(
+        &fx.hello(1, mallory.public, Some(&mallory), None, addr, nonce, false),
+        false,
+    );
     let mut sc = fx.script();
     sc.ok(step("initiatorCommit", &fx.commit));
     sc.refused(step("initiatorCommit", &second), EventError::PairingBusy);
-    sc.clone().emit(&mut f, "a second commit with a valid MAC while a session is open", &["Commitment"], inputs.clone(), Some(EventError::PairingBusy));
+    sc.clone().emit(
+        &mut f,
+        "a second commit with a valid MAC while a session is open",
+        &["Commitment"],
+        inputs.clone(),
+        Some(EventError::PairingBusy),
+    );
     let mut sc2 = sc.clone();
     sc2.refused(step("initiatorCommit", &fx.commit), EventError::PairingBusy);
-    sc2.emit(&mut f, "the same commit delivered twice: the session is open", &["Commitment"], inputs.clone(), Some(EventError::PairingBusy));
+    sc2.emit(
+        &mut f,
+        "the same commit delivered twice: the session is open",
+        &["Commitment"],
+        inputs.clone(),
+        Some(EventError::PairingBusy),
+    );
     let mut sc2 = sc.clone();
-    sc2.refused(step("initiatorCommit", &flip(&second, 40)), EventError::BadMac);
+    sc2.refused(
+        step("initiatorCommit", &flip(&second, 40)),
+        EventError::BadMac,
+    );
     sc2.emit(&mut f, "a second commit with a bad MAC while a session is open: the MAC is checked before the state", &["CheckOrder"], inputs.clone(), Some(EventError::BadMac));
     // The busy refusal changed nothing: the run completes.
     sc.ok(step("initiatorHello", &fx.hello_j));
     sc.ok(step("initiatorConfirm", &fx.confirm_j));
     sc.refused(step("initiatorCommit", &second), EventError::PairingBusy);
-    sc.emit(&mut f, "after a refused second commit the first session completes; the QR stays spent", &["Commitment", "RefusalChangesNothing"], inputs.clone(), Some(EventError::PairingBusy));
+    sc.emit(
+        &mut f,
+        "after a refused second commit the first session completes; the QR stays spent",
+        &["Commitment", "RefusalChangesNothing"],
+        inputs.clone(),
+        Some(EventError::PairingBusy),
+    );
 
     // --- the joiner receives the initiator's hello (§5.4): decode; Committed; role; MAC; key, sig; self.
     let mut base = fx.script();
     base.ok(json!({"op": "join"}));
     let h = &fx.hello_i;
-    let role1 = fx.hello(1, ik.public, Some(&ik), None, key_addr(h), key_nonce(h), false);
-    let role1_badmac = fx.hello(1, ik.public, Some(&ik), None, key_addr(h), key_nonce(h), true);
-    let badmac_small = fx.hello(0, small_order(), None, Some([0; 64]), key_addr(h), key_nonce(h), true);
-    let small = fx.hello(0, small_order(), None, Some([0; 64]), key_addr(h), key_nonce(h), false);
-    let bad_sig_self = fx.hello(0, jk.public, None, Some(flip_sig(&jk.sign(b"x"))), key_addr(h), key_nonce(h), false);
-    let self_hello = fx.hello(0, jk.public, Some(&jk), None, key_addr(h), key_nonce(h), false);
-    let by_other_key = fx.hello(0, ik.public, None, Some(mallory.sign(&fx.hello_signed(0, ik.public, key_addr(h), key_nonce(h)))), key_addr(h), key_nonce(h), false);
+    let role1 = fx.hello(
+        1,
+        ik.public,
+        Some(&ik),
+        None,
+        key_addr(h),
+        key_nonce(h),
+        false,
+    );
+    let role1_badmac = fx.hello(
+        1,
+        ik.public,
+        Some(&ik),
+        None,
+        key_addr(h),
+        key_nonce(h),
+        true,
+    );
+    let badmac_small = fx.hello(
+        0,
+        small_order(),
+        None,
+        Some([0; 64]),
+        key_addr(h),
+        key_nonce(h),
+        true,
+    );
+    let small = fx.hello(
+        0,
+        small_order(),
+        None,
+        Some([0; 64]),
+        key_addr(h),
+        key_nonce(h),
+        false,
+    );
+    let bad_sig_self = fx.hello(
+        0,
+        jk.public,
+        None,
+        Some(flip_sig(&jk.sign(b"x"))),
+        key_addr(h),
+        key_nonce(h),
+        false,
+    );
+    let self_hello = fx.hello(
+        0,
+        jk.public,
+        Some(&jk),
+        None,
+        key_addr(h),
+        key_nonce(h),
+        false,
+    );
+    let by_other_key = fx.hello(
+        0,
+        ik.public,
+        None,
+        Some(mallory.sign(&fx.hello_signed(0, ik.public, key_addr(h), key_nonce(h)))),
+        key_addr(h),
+        key_nonce(h),
+        false,
+    );
     let joiner_cases: Vec<(&str, &[&str], Vec<u8>, EventError)> = vec![
-        ("hello with the confirm tag", &["Malformed"], with(h, 0, 0x02), EventError::UnknownTag),
-        ("hello with role byte 2", &["Malformed"], with(h, 1, 2), EventError::BadRole),
-        ("hello truncated by one byte", &["Malformed"], h[..193].to_vec(), EventError::Truncated),
-        ("hello with a trailing byte", &["Malformed"], [&h[..], &[0]].concat(), EventError::TrailingBytes),
-        ("wrong tag and role byte 2", &["Malformed", "CheckOrder"], with(&with(h, 1, 2), 0, 0x03), EventError::UnknownTag),
-        ("role byte 2 and truncated", &["Malformed", "CheckOrder"], with(&h[..100], 1, 2), EventError::BadRole),
-        ("hello from the joiner's own role", &["RoleConfusion"], role1.clone(), EventError::PairingRole),
-        ("own role and a bad MAC: the role is checked first", &["RoleConfusion", "CheckOrder"], role1_badmac, EventError::PairingRole),
-        ("hello MAC altered", &["ModifiedMessage"], flip(h, 193), EventError::BadMac),
-        ("address altered in transit", &["ModifiedMessage"], flip(h, 40), EventError::BadMac),
-        ("nonce altered in transit", &["ModifiedMessage"], flip(h, 70), EventError::BadMac),
-        ("hello made with another QR secret", &["ModifiedMessage"], other.hello_i.clone(), EventError::BadMac),
-        ("bad MAC and a small-order identity: the MAC is checked first", &["CheckOrder"], badmac_small, EventError::BadMac),
-        ("identity is a small-order point (valid MAC)", &["ModifiedMessage"], small, EventError::BadKey),
-        ("valid MAC, signature by another key", &["ModifiedMessage"], by_other_key, EventError::BadIdentitySig),
-        ("the joiner's own identity with a bad signature: the signature is checked first", &["RoleConfusion", "CheckOrder"], bad_sig_self, EventError::BadIdentitySig),
-        ("the joiner's own identity, validly signed: pairing with oneself", &["RoleConfusion"], self_hello, EventError::PairingSelf),
+        (
+            "hello with the confirm tag",
+            &["Malformed"],
+            with(h, 0, 0x02),
+            EventError::UnknownTag,
+        ),
+        (
+            "hello with role byte 2",
+            &["Malformed"],
+            with(h, 1, 2),
+            EventError::BadRole,
+        ),
+        (
+            "hello truncated by one byte",
+            &["Malformed"],
+            h[..193].to_vec(),
+            EventError::Truncated,
+        ),
+        (
+            "hello with a trailing byte",
+            &["Malformed"],
+            [&h[..], &[0]].concat(),
+            EventError::TrailingBytes,
+        ),
+        (
+            "wrong tag and role byte 2",
+            &["Malformed", "CheckOrder"],
+            with(&with(h, 1, 2), 0, 0x03),
+            EventError::UnknownTag,
+        ),
+        (
+            "role byte 2 and truncated",
+            &["Malformed", "CheckOrder"],
+            with(&h[..100], 1, 2),
+            EventError::BadRole,
+        ),
+        (
+            "hello from the joiner's own role",
+            &["RoleConfusion"],
+            role1.clone(),
+            EventError::PairingRole,
+        ),
+        (
+            "own role and a bad MAC: the role is checked first",
+            &["RoleConfusion", "CheckOrder"],
+            role1_badmac,
+            EventError::PairingRole,
+        ),
+        (
+            "hello MAC altered",
+            &["ModifiedMessage"],
+            flip(h, 193),
+            EventError::BadMac,
+        ),
+        (
+            "address altered in transit",
+            &["ModifiedMessage"],
+            flip(h, 40),
+            EventError::BadMac,
+        ),
+        (
+            "nonce altered in transit",
+            &["ModifiedMessage"],
+            flip(h, 70),
+            EventError::BadMac,
+        ),
+        (
+            "hello made with another QR secret",
+            &["ModifiedMessage"],
+            other.hello_i.clone(),
+            EventError::BadMac,
+        ),
+        (
+            "bad MAC and a small-order identity: the MAC is checked first",
+            &["CheckOrder"],
+            badmac_small,
+            EventError::BadMac,
+        ),
+        (
+            "identity is a small-order point (valid MAC)",
+            &["ModifiedMessage"],
+            small,
+            EventError::BadKey,
+        ),
+        (
+            "valid MAC, signature by another key",
+            &["ModifiedMessage"],
+            by_other_key,
+            EventError::BadIdentitySig,
+        ),
+        (
+            "the joiner's own identity with a bad signature: the signature is checked first",
+            &["RoleConfusion", "CheckOrder"],
+            bad_sig_self,
+            EventError::BadIdentitySig,
+        ),
+        (
+            "the joiner's own identity, validly signed: pairing with oneself",
+            &["RoleConfusion"],
+            self_hello,
+            EventError::PairingSelf,
+        ),
     ];
     for (comment, flags, msg, e) in joiner_cases {
         let mut sc = base.clone();
         sc.refused(step("joinerHello", &msg), e);
-        sc.clone().emit(&mut f, &format!("joiner: {comment}"), flags, inputs.clone(), Some(e));
+        sc.clone().emit(
+            &mut f,
+            &format!("joiner: {comment}"),
+            flags,
+            inputs.clone(),
+            Some(e),
+        );
         sc.ok(step("joinerHello", &fx.hello_i));
-        sc.emit(&mut f, &format!("joiner: {comment}, then the honest hello is accepted"), &["RefusalChangesNothing"], inputs.clone(), None);
+        sc.emit(
+            &mut f,
+            &format!("joiner: {comment}, then the honest hello is accepted"),
+            &["RefusalChangesNothing"],
+            inputs.clone(),
+            None,
+        );
     }
     let mut sc = base.clone();
     sc.ok(step("joinerHello", &fx.hello_i));
     sc.refused(step("joinerHello", &fx.hello_i), EventError::PairingState);
-    sc.clone().emit(&mut f, "joiner: the initiator's hello delivered twice", &["OutOfOrder"], inputs.clone(), Some(EventError::PairingState));
-    sc.refused(step("joinerHello", &with(&fx.hello_i, 1, 2)), EventError::BadRole);
-    sc.emit(&mut f, "joiner: a malformed hello when it is Opened: decoding is checked before the state", &["OutOfOrder", "CheckOrder"], inputs.clone(), Some(EventError::BadRole));
+    sc.clone().emit(
+        &mut f,
+        "joiner: the initiator's hello delivered twice",
+        &["OutOfOrder"],
+        inputs.clone(),
+        Some(EventError::PairingState),
+    );
+    sc.refused(
+        step("joinerHello", &with(&fx.hello_i, 1, 2)),
+        EventError::BadRole,
+    );
+    sc.emit(
+        &mut f,
+        "joiner: a malformed hello when it is Opened: decoding is checked before the state",
+        &["OutOfOrder", "CheckOrder"],
+        inputs.clone(),
+        Some(EventError::BadRole),
+    );
     let mut sc = base.clone();
     sc.ok(step("joinerHello", &fx.hello_i));
     sc.refused(step("joinerHello", &role1), EventError::PairingState);
-    sc.emit(&mut f, "joiner: a hello of its own role when it is Opened: the state is checked before the role", &["OutOfOrder", "CheckOrder"], inputs.clone(), Some(EventError::PairingState));
+    sc.emit(
+        &mut f,
+        "joiner: a hello of its own role when it is Opened: the state is checked before the role",
+        &["OutOfOrder", "CheckOrder"],
+        inputs.clone(),
+        Some(EventError::PairingState),
+    );
     // Ed25519 edges on the initiator's hello (the joiner verifies it).
     for c in ed::cases(true) {
         let (a, n) = (key_addr(h), key_nonce(h));
@@ -453,25 +712,70 @@ pub(super) fn file() -> Value {
             Some(e) => sc.refused(step("joinerHello", &msg), e),
         }
         let flags: &[&str] = if c.ktv { &["Ktv"] } else { &["Ed25519Edge"] };
-        sc.emit(&mut f, &format!("initiator's hello: {}", c.comment), flags, inputs.clone(), want);
+        sc.emit(
+            &mut f,
+            &format!("initiator's hello: {}", c.comment),
+            flags,
+            inputs.clone(),
+            want,
+        );
     }
 
     // --- the initiator receives the joiner's hello (§5.4): decode; Committed; commitment; role;
     // MAC; key, sig; self. The attacker-built hellos below are committed to first.
     let mut sc = fx.script();
-    sc.refused(step("initiatorHello", &fx.hello_j), EventError::PairingState);
-    sc.emit(&mut f, "initiator: the joiner's hello before any commit", &["OutOfOrder"], inputs.clone(), Some(EventError::PairingState));
+    sc.refused(
+        step("initiatorHello", &fx.hello_j),
+        EventError::PairingState,
+    );
+    sc.emit(
+        &mut f,
+        "initiator: the joiner's hello before any commit",
+        &["OutOfOrder"],
+        inputs.clone(),
+        Some(EventError::PairingState),
+    );
     let mut sc = fx.script();
-    sc.refused(step("initiatorHello", &with(&fx.hello_j, 1, 7)), EventError::BadRole);
-    sc.emit(&mut f, "initiator: a malformed hello before any commit: decoding is checked before the state", &["OutOfOrder", "CheckOrder"], inputs.clone(), Some(EventError::BadRole));
+    sc.refused(
+        step("initiatorHello", &with(&fx.hello_j, 1, 7)),
+        EventError::BadRole,
+    );
+    sc.emit(
+        &mut f,
+        "initiator: a malformed hello before any commit: decoding is checked before the state",
+        &["OutOfOrder", "CheckOrder"],
+        inputs.clone(),
+        Some(EventError::BadRole),
+    );
     let mut sc = fx.script();
     sc.ok(step("initiatorCommit", &fx.commit));
     sc.ok(step("initiatorHello", &fx.hello_j));
-    sc.refused(step("initiatorHello", &fx.hello_j), EventError::PairingState);
-    sc.emit(&mut f, "initiator: the opening delivered twice", &["OutOfOrder"], inputs.clone(), Some(EventError::PairingState));
+    sc.refused(
+        step("initiatorHello", &fx.hello_j),
+        EventError::PairingState,
+    );
+    sc.emit(
+        &mut f,
+        "initiator: the opening delivered twice",
+        &["OutOfOrder"],
+        inputs.clone(),
+        Some(EventError::PairingState),
+    );
     let hj = &fx.hello_j;
-    let crafted = |role: u8, identity: [u8; 32], signer: Option<&EdKey>, sig: Option<[u8; 64]>, bad_mac: bool| {
-        fx.hello(role, identity, signer, sig, key_addr(hj), key_nonce(hj), bad_mac)
+    let crafted = |role: u8,
+                   identity: [u8; 32],
+                   signer: Option<&EdKey>,
+                   sig: Option<[u8; 64]>,
+                   bad_mac: bool| {
+        fx.hello(
+            role,
+            identity,
+            signer,
+            sig,
+            key_addr(hj),
+            key_nonce(hj),
+            bad_mac,
+        )
     };
     let opening_cases: Vec<(&str, &[&str], Vec<u8>, Option<Vec<u8>>, EventError)> = vec![
         ("an opening that is not the committed hello (another nonce)", &["Commitment"], fx.hello(1, jk.public, Some(&jk), None, key_addr(hj), [0x6f; 32], false), None, EventError::BadCommitment),
@@ -490,18 +794,39 @@ pub(super) fn file() -> Value {
     ];
     for (comment, flags, msg, commit_own, e) in opening_cases {
         // `Some(_)`: the attacker commits to exactly this hello; `None`: the honest commit.
-        let commit = if commit_own.is_some() { fx.commit_to(&msg, false) } else { fx.commit.clone() };
+        let commit = if commit_own.is_some() {
+            fx.commit_to(&msg, false)
+        } else {
+            fx.commit.clone()
+        };
         let mut sc = fx.script();
         sc.ok(step("initiatorCommit", &commit));
         sc.refused(step("initiatorHello", &msg), e);
-        sc.clone().emit(&mut f, &format!("initiator: {comment}"), flags, inputs.clone(), Some(e));
+        sc.clone().emit(
+            &mut f,
+            &format!("initiator: {comment}"),
+            flags,
+            inputs.clone(),
+            Some(e),
+        );
         if commit_own.is_none() {
             sc.ok(step("initiatorHello", &fx.hello_j));
-            sc.emit(&mut f, &format!("initiator: {comment}, then the committed opening is accepted"), &["RefusalChangesNothing"], inputs.clone(), None);
+            sc.emit(
+                &mut f,
+                &format!("initiator: {comment}, then the committed opening is accepted"),
+                &["RefusalChangesNothing"],
+                inputs.clone(),
+                None,
+            );
         }
     }
     // A few Ed25519 edges on the joiner's hello, committed to by the sender.
-    for c in ed::cases(true).into_iter().filter(|c| c.comment.contains("point 5") || c.comment.contains("torsion point 2") || c.comment.contains("only the cofactored") || c.comment.contains("speccheck case 6")) {
+    for c in ed::cases(true).into_iter().filter(|c| {
+        c.comment.contains("point 5")
+            || c.comment.contains("torsion point 2")
+            || c.comment.contains("only the cofactored")
+            || c.comment.contains("speccheck case 6")
+    }) {
         let (a, n) = (key_addr(hj), key_nonce(hj));
         let signed = fx.hello_signed(1, c.public([0x52; 32]), a, n);
         let (public, sig) = c.build([0x52; 32], &signed);
@@ -520,7 +845,13 @@ pub(super) fn file() -> Value {
             Some(e) => sc.refused(step("initiatorHello", &msg), e),
         }
         let flags: &[&str] = if c.ktv { &["Ktv"] } else { &["Ed25519Edge"] };
-        sc.emit(&mut f, &format!("joiner's committed hello: {}", c.comment), flags, inputs.clone(), want);
+        sc.emit(
+            &mut f,
+            &format!("joiner's committed hello: {}", c.comment),
+            flags,
+            inputs.clone(),
+            want,
+        );
     }
 
     // --- confirms (§5.5): decode; Opened; role; MAC. Both sides.
@@ -535,39 +866,136 @@ pub(super) fn file() -> Value {
     ] {
         let own = fx.confirm(own_role, &fx.hello_i, &fx.hello_j);
         let cases: Vec<(&str, &[&str], Vec<u8>, EventError)> = vec![
-            ("confirm with the commit tag", &["Malformed"], with(good, 0, 0x03), EventError::UnknownTag),
-            ("confirm with role byte 2", &["Malformed"], with(good, 1, 2), EventError::BadRole),
-            ("confirm truncated", &["Malformed"], good[..33].to_vec(), EventError::Truncated),
-            ("confirm with a trailing byte", &["Malformed"], [&good[..], &[0]].concat(), EventError::TrailingBytes),
-            ("role byte 2 and truncated: the role is read first", &["Malformed", "CheckOrder"], with(&good[..5], 1, 2), EventError::BadRole),
-            ("a confirm of its own role", &["RoleConfusion"], own.clone(), EventError::PairingRole),
-            ("its own role and an altered MAC: the role is checked first", &["RoleConfusion", "CheckOrder"], flip(&own, 20), EventError::PairingRole),
-            ("confirm MAC altered", &["ModifiedMessage"], flip(good, 20), EventError::BadMac),
-            ("confirm made with another QR secret", &["ModifiedMessage"], if own_role == 0 { other.confirm_j.clone() } else { other.confirm_i.clone() }, EventError::BadMac),
+            (
+                "confirm with the commit tag",
+                &["Malformed"],
+                with(good, 0, 0x03),
+                EventError::UnknownTag,
+            ),
+            (
+                "confirm with role byte 2",
+                &["Malformed"],
+                with(good, 1, 2),
+                EventError::BadRole,
+            ),
+            (
+                "confirm truncated",
+                &["Malformed"],
+                good[..33].to_vec(),
+                EventError::Truncated,
+            ),
+            (
+                "confirm with a trailing byte",
+                &["Malformed"],
+                [&good[..], &[0]].concat(),
+                EventError::TrailingBytes,
+            ),
+            (
+                "role byte 2 and truncated: the role is read first",
+                &["Malformed", "CheckOrder"],
+                with(&good[..5], 1, 2),
+                EventError::BadRole,
+            ),
+            (
+                "a confirm of its own role",
+                &["RoleConfusion"],
+                own.clone(),
+                EventError::PairingRole,
+            ),
+            (
+                "its own role and an altered MAC: the role is checked first",
+                &["RoleConfusion", "CheckOrder"],
+                flip(&own, 20),
+                EventError::PairingRole,
+            ),
+            (
+                "confirm MAC altered",
+                &["ModifiedMessage"],
+                flip(good, 20),
+                EventError::BadMac,
+            ),
+            (
+                "confirm made with another QR secret",
+                &["ModifiedMessage"],
+                if own_role == 0 {
+                    other.confirm_j.clone()
+                } else {
+                    other.confirm_i.clone()
+                },
+                EventError::BadMac,
+            ),
         ];
         for (comment, flags, msg, e) in cases {
             let mut sc = opened.clone();
             sc.refused(step(op, &msg), e);
-            sc.clone().emit(&mut f, &format!("{side}: {comment}"), flags, inputs.clone(), Some(e));
+            sc.clone().emit(
+                &mut f,
+                &format!("{side}: {comment}"),
+                flags,
+                inputs.clone(),
+                Some(e),
+            );
             sc.ok(step(op, good));
-            sc.emit(&mut f, &format!("{side}: {comment}, then the honest confirm is accepted"), &["RefusalChangesNothing"], inputs.clone(), None);
+            sc.emit(
+                &mut f,
+                &format!("{side}: {comment}, then the honest confirm is accepted"),
+                &["RefusalChangesNothing"],
+                inputs.clone(),
+                None,
+            );
         }
         let mut sc = opened.clone();
         sc.ok(step(op, good));
         sc.refused(step(op, good), EventError::PairingState);
-        sc.emit(&mut f, &format!("{side}: the confirm delivered twice (the run is done)"), &["OutOfOrder"], inputs.clone(), Some(EventError::PairingState));
+        sc.emit(
+            &mut f,
+            &format!("{side}: the confirm delivered twice (the run is done)"),
+            &["OutOfOrder"],
+            inputs.clone(),
+            Some(EventError::PairingState),
+        );
     }
     let mut sc = fx.script();
     sc.ok(json!({"op": "join"}));
-    sc.refused(step("joinerConfirm", &fx.confirm_i), EventError::PairingState);
-    sc.clone().emit(&mut f, "joiner: a confirm before the initiator's hello", &["OutOfOrder"], inputs.clone(), Some(EventError::PairingState));
-    sc.refused(step("joinerConfirm", &with(&fx.confirm_i, 1, 9)), EventError::BadRole);
-    sc.emit(&mut f, "joiner: a malformed confirm before the hello: decoding is checked before the state", &["OutOfOrder", "CheckOrder"], inputs.clone(), Some(EventError::BadRole));
+    sc.refused(
+        step("joinerConfirm", &fx.confirm_i),
+        EventError::PairingState,
+    );
+    sc.clone().emit(
+        &mut f,
+        "joiner: a confirm before the initiator's hello",
+        &["OutOfOrder"],
+        inputs.clone(),
+        Some(EventError::PairingState),
+    );
+    sc.refused(
+        step("joinerConfirm", &with(&fx.confirm_i, 1, 9)),
+        EventError::BadRole,
+    );
+    sc.emit(
+        &mut f,
+        "joiner: a malformed confirm before the hello: decoding is checked before the state",
+        &["OutOfOrder", "CheckOrder"],
+        inputs.clone(),
+        Some(EventError::BadRole),
+    );
     let mut sc = fx.script();
     sc.ok(step("initiatorCommit", &fx.commit));
-    sc.refused(step("initiatorConfirm", &fx.confirm_j), EventError::PairingState);
-    sc.clone().emit(&mut f, "initiator: a confirm before the opening", &["OutOfOrder"], inputs.clone(), Some(EventError::PairingState));
-    sc.refused(step("initiatorConfirm", &with(&fx.confirm_j, 1, 0)), EventError::PairingState);
+    sc.refused(
+        step("initiatorConfirm", &fx.confirm_j),
+        EventError::PairingState,
+    );
+    sc.clone().emit(
+        &mut f,
+        "initiator: a confirm before the opening",
+        &["OutOfOrder"],
+        inputs.clone(),
+        Some(EventError::PairingState),
+    );
+    sc.refused(
+        step("initiatorConfirm", &with(&fx.confirm_j, 1, 0)),
+        EventError::PairingState,
+    );
     sc.emit(&mut f, "initiator: a confirm of its own role before the opening: the state is checked before the role", &["OutOfOrder", "CheckOrder"], inputs.clone(), Some(EventError::PairingState));
     f.finish()
 }
@@ -585,4 +1013,3 @@ fn flip_sig(sig: &[u8; 64]) -> [u8; 64] {
     s[10] ^= 1;
     s
 }
-
