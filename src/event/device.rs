@@ -53,20 +53,14 @@ struct Attended {
 }
 
 impl Attended {
-    /// The latest time the event can end: the end learned from Stats, else 7 days after its start.
+    /// The latest time the event can end (`spec/events.md §8.2`): the end learned from Stats,
+    /// else 7 days after its start (after the check-in while the start is not known).
     fn deadline(&self) -> u64 {
         self.end.unwrap_or_else(|| {
             self.start
                 .unwrap_or(self.checked_in_at)
-                .max(self.checked_in_at)
                 .saturating_add(MAX_EVENT_DURATION)
         })
-    }
-
-    /// Active or Grace as known by the device: `now < end + GRACE`, an unknown end counting as
-    /// Active (`spec/events.md §9.1`).
-    fn in_window(&self, now: u64) -> bool {
-        self.end.map_or(true, |end| now < end.saturating_add(GRACE))
     }
 }
 
@@ -252,16 +246,13 @@ impl Device {
         }
     }
 
-    /// Forgets events past their grace period, then returns, for every attended event still in
-    /// Active or Grace: its unacknowledged CheckIn or Report (retransmitted byte for byte), and a
+    /// Forgets events past their grace period, then returns, for every attended event it still
+    /// holds: its unacknowledged CheckIn or Report (retransmitted byte for byte), and a
     /// StatsRequest once the check-in is acknowledged (`spec/events.md §8.2`).
     pub fn poll(&mut self, now: u64) -> Vec<Outgoing> {
         self.forget(now);
         let mut out = Vec::new();
         for (h, e) in &self.events {
-            if !e.in_window(now) {
-                continue;
-            }
             if let Some(msg) = &e.check_in {
                 out.push((*h, msg.clone()));
                 continue;
@@ -417,6 +408,7 @@ impl Device {
         }
         self.status.apply(cause, since, 0, now)?;
         self.exposing = None;
+        self.forget(now);
         Ok(self.sync(now))
     }
 
@@ -441,7 +433,6 @@ impl Device {
             .filter(|(h, e)| {
                 e.check_in.is_none()
                     && e.pending.is_none()
-                    && e.in_window(now)
                     && e.start.is_some_and(|start| start <= now)
                     && self.is_target(**h, e, now)
             })
@@ -455,7 +446,8 @@ impl Device {
             let Some(cause) = Cause::of_edge(e.accepted.status, s.status) else {
                 continue;
             };
-            let time = now.max(e.checked_in_at).max(e.accepted.time);
+            // Never before the check-in or the acknowledged report (its time starts at the check-in).
+            let time = now.max(e.accepted.time);
             if transition_at(e.accepted.status, cause, e.accepted.time, time).is_err() {
                 continue;
             }

@@ -37,6 +37,12 @@ fn exec(b: &mut ContactBook, step: &Map<String, Value>) -> Result<Outcome, Strin
                 status: None,
             })
         }
+        "untrust" => {
+            let identity: [u8; 32] = hex_array(step, "identity")?;
+            b.untrust(&identity)
+                .map(|_| ())
+                .ok_or(EventError::ContactUnknown)
+        }
         "receive" => b
             .receive(&hex_field(step, "message")?, u64_str_field(step, "now")?)
             .map(|c| {
@@ -413,6 +419,37 @@ pub(super) fn file() -> Value {
         &["CheckOrder"],
         inputs.clone(),
         Some(EventError::BadIdentitySig),
+    );
+    // Removing a contact: its updates are refused afterwards.
+    let mut sc = trusted();
+    sc.ok(receive(&ok, now));
+    sc.ok(json!({"op": "untrust", "identity": hex(sender.public())}));
+    sc.refused(
+        receive(
+            &up(6, now, Status::Negative, 0, now).sign(&sender, &recipient),
+            now,
+        ),
+        EventError::ContactUnknown,
+    );
+    sc.emit(
+        &mut f,
+        "after untrusting the sender, its updates are refused",
+        &["Untrusted"],
+        inputs.clone(),
+        Some(EventError::ContactUnknown),
+    );
+    let mut sc = trusted();
+    sc.refused(
+        json!({"op": "untrust", "identity": hex([0x77; 32])}),
+        EventError::ContactUnknown,
+    );
+    sc.ok(receive(&ok, now));
+    sc.emit(
+        &mut f,
+        "untrusting an identity that is not in the book is refused and changes nothing",
+        &["Untrusted", "RefusalChangesNothing"],
+        inputs.clone(),
+        None,
     );
     // The book's bound.
     let small_inputs = json!({"recipientSeed": hex(recipient_seed), "maxContacts": 2});

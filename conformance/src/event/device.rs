@@ -51,17 +51,14 @@ fn exec(d: &mut Device, step: &Map<String, Value>) -> Result<Outcome, String> {
     let handle = || u32_field(step, "handle").map(EventHandle);
     let res = match str_field(step, "op")? {
         "checkIn" => {
-            let qr =
-                CheckInQr::from_bytes(&hex_field(step, "qr")?).map_err(|e| e.code().to_string())?;
-            d.check_in(
-                &qr,
-                &SecretSeed::from_bytes(hex_array(step, "pseudonymSeed")?),
-                u64_str_field(step, "now")?,
-            )
-            .map(|(h, m)| {
-                out.insert("assignedHandle".into(), json!(h.0));
-                out.insert("output".into(), json!(hex(m)));
-            })
+            let seed = SecretSeed::from_bytes(hex_array(step, "pseudonymSeed")?);
+            let now = u64_str_field(step, "now")?;
+            CheckInQr::from_bytes(&hex_field(step, "qr")?)
+                .and_then(|qr| d.check_in(&qr, &seed, now))
+                .map(|(h, m)| {
+                    out.insert("assignedHandle".into(), json!(h.0));
+                    out.insert("output".into(), json!(hex(m)));
+                })
         }
         "checkInAck" => d.on_check_in_ack(handle()?, &hex_field(step, "message")?),
         "stats" => d.on_stats(
@@ -105,8 +102,14 @@ fn exec(d: &mut Device, step: &Map<String, Value>) -> Result<Outcome, String> {
 }
 
 pub(super) fn check(g: &Group, t: &Test) -> Result<Verdict, String> {
-    let mut d = device_from_group(g)?;
-    super::replay(t, &mut d, exec)
+    match device_from_group(g) {
+        Ok(mut d) => super::replay(t, &mut d, exec),
+        // A name the device refuses (§8.2): every test of the group is refused with it.
+        Err(code) => match EventError::ALL.iter().find(|e| e.code() == code) {
+            Some(e) => Ok(Verdict::Invalid(e.code())),
+            None => Err(code),
+        },
+    }
 }
 
 /// A device under test and the events it attends (the events run in the generator only).
@@ -495,6 +498,20 @@ fn device_file() -> Value {
         Some(EventError::BadKey),
     );
 
+    // Check-in QRs of another length (§7.1) are refused; nothing is recorded.
+    for (comment, cut, e) in [
+        ("a check-in QR of 95 bytes", 95usize, EventError::Truncated),
+        ("a check-in QR of 97 bytes", 97, EventError::TrailingBytes),
+    ] {
+        let mut w2 = fx.world("device qr length");
+        let e2 = w2.event(t0);
+        let qr = w2.qr(e2, t0).to_bytes();
+        let mut bytes = qr[..cut.min(96)].to_vec();
+        bytes.resize(cut, 0);
+        w2.sc.refused(json!({"op": "checkIn", "qr": hex(bytes), "pseudonymSeed": hex([0x34; 32]), "now": s(t0)}), e);
+        w2.emit(&mut f, comment, &["Malformed"], Some(e));
+    }
+
     // --- stats (§7.3): decode; handle; event; key, signature; skew; older.
     let (w, _e, h) = base("device stats");
     let st = w.clone().stats_msg(h, t0 + 120);
@@ -759,6 +776,44 @@ fn device_file() -> Value {
     let o = w2.evaluate(t0 + 600);
     assert_eq!(o.len(), 1);
     w2.emit(&mut f, "while a report is pending nothing new is sent; poll retransmits it byte for byte; after its ack the next evaluate sends the latest status", &["Retransmission"], None);
+
+    // A device refuses a name longer than 64 bytes (§7.4): the whole group is refused.
+    let long = Fx {
+        id_seed: fx.id_seed,
+        created: fx.created,
+        max: 1024,
+    };
+    let mut params = long.params();
+    params["name"] = json!("N".repeat(65));
+    f.group("event-device", params);
+    f.invalid(
+        "a device whose name has 65 bytes cannot be built (EVENT_BAD_TEXT before any step)",
+        &["Malformed"],
+        "EVENT_BAD_TEXT",
+        json!({"steps": [{"op": "poll", "now": s(t0)}]}),
+    );
+    let mut params = long.params();
+    params["name"] = json!("N".repeat(64));
+    f.group("event-device", params.clone());
+    let mut w = World {
+        sc: Script::new(
+            device_from_group(params.as_object().unwrap()).unwrap(),
+            exec,
+        ),
+        events: Vec::new(),
+        handles: Vec::new(),
+        r: rng("device long name"),
+    };
+    let e = w.event(t0);
+    w.attend(e, t0);
+    w.self_report("report", t0, t0 + 60);
+    w.emit(
+        &mut f,
+        "a name of exactly 64 bytes is accepted and sent in reports",
+        &["Malformed"],
+        None,
+    );
+    fx.group(&mut f);
 
     // --- bound and forgetting (§8.2, §11).
     let small = Fx {

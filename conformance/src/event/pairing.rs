@@ -1,6 +1,7 @@
 //! `event-pairing` (`spec/events.md §5.1`-§5.5): the committed pairing exchange between one
 //! initiator and one joiner, as steps that deliver messages to either side.
 
+use contact_tracing::error::ErrorCode;
 use contact_tracing::event::pairing::{Initiator, Joiner, PairingQr};
 use contact_tracing::event::{EventError, IdentityKey};
 use contact_tracing::labels::event as labels;
@@ -98,6 +99,10 @@ fn exec(p: &mut Sides, step: &Map<String, Value>) -> Result<Outcome, String> {
 }
 
 pub(super) fn check(_: &Group, t: &Test) -> Result<Verdict, String> {
+    // A QR payload of another length is refused before any step (§5.2).
+    if let Err(e) = PairingQr::from_bytes(&hex_field(t, "qr")?) {
+        return Ok(Verdict::Invalid(e.code()));
+    }
     let mut p = sides(t)?;
     super::replay(t, &mut p, exec)
 }
@@ -356,6 +361,20 @@ pub(super) fn file() -> Value {
     let mallory = EdKey::from_seed([0x4d; 32]);
     let nonce = [0x6e; 32];
     let addr = fx.j_address;
+
+    // QR payloads of another length (§5.2) are refused before any step.
+    for (comment, len, e) in [
+        ("a QR payload of 63 bytes", 63, EventError::Truncated),
+        ("a QR payload of 65 bytes", 65, EventError::TrailingBytes),
+    ] {
+        let mut fields = fx.inputs.clone();
+        let qr = ::hex::decode(fields["qr"].as_str().unwrap()).unwrap();
+        let mut qr = qr[..63.min(len)].to_vec();
+        qr.resize(len, 0);
+        fields["qr"] = json!(hex(qr));
+        fields["steps"] = json!([{"op": "join"}]);
+        f.invalid(comment, &["Malformed"], e.code(), fields);
+    }
 
     // --- the initiator receives commits (§5.3): decode; MAC; Waiting.
     let commit_cases: Vec<(&str, &[&str], Vec<u8>, EventError)> = vec![
