@@ -73,7 +73,9 @@ fn main() {
             let qr = ev
                 .issue_credential(SecretSeed::random(&mut rng), start)
                 .unwrap();
-            let (h, checkin) = devices[u].check_in(&qr, &SecretSeed::random(&mut rng), start);
+            let (h, checkin) = devices[u]
+                .check_in(&qr, &SecretSeed::random(&mut rng), start)
+                .unwrap();
             let ack = ev.check_in(&checkin, start).unwrap();
             devices[u].on_check_in_ack(h, &ack).unwrap();
             println!(
@@ -97,14 +99,16 @@ fn main() {
             let (name, ev) = &mut events[by_id[&devices[u].event_id(h).unwrap()]];
             match ev.report(&bytes, now) {
                 Ok(acc) => {
-                    println!(
-                        "  {} -> {name}: {} (hops {}, since {}); organiser sees identity {}..",
-                        names[u],
-                        acc.reveal.status.name(),
-                        acc.reveal.hops,
-                        date(acc.reveal.since),
-                        &hex::encode(acc.reveal.identity)[..12]
-                    );
+                    if let Some(r) = &acc.reveal {
+                        println!(
+                            "  {} -> {name}: {} (hops {}, since {}); organiser sees identity {}..",
+                            names[u],
+                            r.status.name(),
+                            r.hops,
+                            date(r.since),
+                            &hex::encode(r.identity)[..12]
+                        );
+                    }
                     devices[u].on_report_ack(h, &acc.ack).unwrap();
                 }
                 Err(e) => println!("  {} -> {name}: refused {}", names[u], e.code()),
@@ -112,7 +116,8 @@ fn main() {
         }
     };
 
-    // Every device polls its events once (learning their ends) before Alice's report.
+    // Every device polls its events once (learning their ends) before Alice's report. On this
+    // perfect network nothing is pending, so a poll yields only StatsRequests.
     for u in 0..devices.len() {
         for (h, req) in devices[u].poll(now) {
             let (_, ev) = &events[by_id[&devices[u].event_id(h).unwrap()]];

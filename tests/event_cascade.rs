@@ -1,5 +1,6 @@
-//! The seed's cascade figure (`spec/events.md §9`) and a generated population whose device-side
-//! outcome must equal a centrally computed reference (`spec/events.md §9.6`).
+//! The seed's cascade figure (`spec/events.md §9`), a generated population whose device-side
+//! outcome must equal a centrally computed reference (`spec/events.md §9.6`), and the same
+//! cascade over the shared hostile network (`tests/hostile_net`) at loss rates 0, 1, 5 and 20 %.
 #![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
@@ -9,11 +10,14 @@
     clippy::needless_range_loop
 )]
 
-use std::collections::HashMap;
+#[path = "hostile_net/mod.rs"]
+mod hostile_net;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use contact_tracing::event::identity::fingerprint;
 use contact_tracing::event::{
-    Cause, Device, Event, EventHandle, SecretSeed, Status, GRACE, HIGH_RISK_EXPIRY, MAX_HOPS,
+    Cause, Device, Event, EventHandle, SecretSeed, Status, DAY, GRACE, HIGH_RISK_EXPIRY, MAX_HOPS,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -55,7 +59,7 @@ impl World {
             let cred = self.seed();
             let qr = ev.issue_credential(cred, start).unwrap();
             let nym = self.seed();
-            let (h, msg) = self.devices[u].check_in(&qr, &nym, start);
+            let (h, msg) = self.devices[u].check_in(&qr, &nym, start).unwrap();
             let ack = ev.check_in(&msg, start).unwrap();
             self.devices[u].on_check_in_ack(h, &ack).unwrap();
         }
@@ -364,4 +368,334 @@ fn chain_stops_at_hop_limit() {
     // The hop-3 user did report to the next event, but nobody infers from hop 3.
     assert_eq!(w.events[3].counts().high_risk, [0, 0, 1]);
     assert!(w.refused.is_empty(), "{:?}", w.refused);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cascade over a hostile network (issue 11, TEAM.md contract 5).
+
+/// Where a packet goes: an event, or a device about one of its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum To {
+    Event(usize),
+    Device(usize, EventHandle),
+}
+
+/// What one run measured.
+#[derive(Debug, Default)]
+struct Figures {
+    sent_by_devices: u64,
+    bytes_by_devices: u64,
+    bytes_to_devices: u64,
+    retransmitted: u64,
+    refused: BTreeMap<&'static str, u64>,
+    notified: usize,
+    reference: usize,
+    direct_contacts: usize,
+    lost_reports: u64,
+    failed_check_ins: usize,
+    net: hostile_net::NetStats,
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// The population of `population_matches_central_reference`, but every message travels over a
+/// network with every fault at `rate`; devices poll hourly and evaluate after every delivery.
+fn hostile_cascade(rate: f64) -> Figures {
+    use hostile_net::{Copy as Kind, Faults, Network};
+    const USERS: usize = 60;
+    const EVENTS: usize = 14;
+    const H: u64 = 3600;
+    let t0 = APR_20_12H;
+    let mut rng = ChaCha20Rng::seed_from_u64(0x1105);
+    let mut devices: Vec<Device> = (0..USERS)
+        .map(|i| Device::new(&SecretSeed::random(&mut rng), &format!("u{i}"), 0).unwrap())
+        .collect();
+    let mut events = Vec::new();
+    let mut starts = Vec::new();
+    let mut ends = Vec::new();
+    let mut attends = vec![Vec::new(); USERS];
+    let mut plan = Vec::new();
+    for e in 0..EVENTS {
+        // Starts between 12 and 1 days before t0: every event is in its grace period, and no
+        // exposure expires, during the two simulated days after t0.
+        let start = t0 - 12 * DAY + (rng.next_u64() % (11 * DAY));
+        let len = H + rng.next_u64() % (5 * H);
+        let mut ev = Event::new(
+            &SecretSeed::random(&mut rng),
+            &SecretSeed::random(&mut rng),
+            start,
+        );
+        ev.end(start + len).unwrap();
+        let size = 4 + (rng.next_u32() % 8) as usize;
+        let mut who: Vec<usize> = (0..size)
+            .map(|_| (rng.next_u32() as usize) % USERS)
+            .collect();
+        who.sort_unstable();
+        who.dedup();
+        for &u in &who {
+            let qr = ev
+                .issue_credential(SecretSeed::random(&mut rng), start)
+                .unwrap();
+            plan.push((start, u, e, qr, SecretSeed::random(&mut rng)));
+            attends[u].push(e);
+        }
+        starts.push(start);
+        ends.push(start + len);
+        events.push(ev);
+    }
+    plan.sort_by_key(|p| p.0);
+    let fps: Vec<[u8; 32]> = events.iter().map(|e| fingerprint(&e.id())).collect();
+    let mut handle_event: Vec<HashMap<EventHandle, usize>> = vec![HashMap::new(); USERS];
+    // (event, pseudonym) -> (device, handle): where an event's answers go.
+    let mut route: HashMap<(usize, [u8; 32]), (usize, EventHandle)> = HashMap::new();
+    let mut net: Network<To, Vec<u8>> = Network::new(0x1105, Faults::uniform(rate, 600));
+    let mut fig = Figures::default();
+    // Every packet (by destination and bytes) changes the state it reaches at most once.
+    let mut effects: HashSet<(usize, [u8; 32])> = HashSet::new();
+    let send = |net: &mut Network<To, Vec<u8>>, fig: &mut Figures, now: u64, to: To, m: Vec<u8>| {
+        if matches!(to, To::Event(_)) {
+            fig.sent_by_devices += 1;
+            fig.bytes_by_devices += m.len() as u64;
+        } else {
+            fig.bytes_to_devices += m.len() as u64;
+        }
+        net.send(now, to, m);
+    };
+    // Sources report at t0.
+    let mut sources = HashMap::new();
+    let mut source_plan = Vec::new();
+    for k in 0..3 {
+        let u = (rng.next_u32() as usize) % USERS;
+        let since = t0 - (2 + u64::from(rng.next_u32() % 8)) * DAY;
+        let cause = if k % 2 == 0 {
+            Cause::TestPositive
+        } else {
+            Cause::Report
+        };
+        if sources.insert(u, since).is_none() {
+            source_plan.push((u, cause, since));
+        }
+    }
+    let begin = plan.first().unwrap().0 / 60 * 60;
+    let stop = t0 + 2 * DAY;
+    let mut next_plan = 0;
+    let mut now = begin;
+    let mut reported = false;
+    while now <= stop {
+        // Check-ins due now.
+        while next_plan < plan.len() && plan[next_plan].0 <= now {
+            let (_, u, e, qr, nym) = &plan[next_plan];
+            let (h, m) = devices[*u].check_in(qr, nym, now).unwrap();
+            handle_event[*u].insert(h, *e);
+            route.insert((*e, devices[*u].pseudonym(h).unwrap()), (*u, h));
+            send(&mut net, &mut fig, now, To::Event(*e), m);
+            next_plan += 1;
+        }
+        if !reported && now >= t0 {
+            reported = true;
+            for &(u, cause, since) in &source_plan {
+                let out = devices[u].self_report(cause, since, now).unwrap();
+                for (h, m) in out {
+                    send(&mut net, &mut fig, now, To::Event(handle_event[u][&h]), m);
+                }
+            }
+        }
+        // Deliveries.
+        let mut touched = HashSet::new();
+        for env in net.deliver_due(now) {
+            let key = (
+                match env.to {
+                    To::Event(e) => e,
+                    To::Device(u, h) => 1_000 + u * 1_000 + h.0 as usize,
+                },
+                digest(&env.packet),
+            );
+            let copy = env.copy != Kind::Original;
+            match env.to {
+                To::Event(e) => {
+                    let before = (events[e].participant_count(), events[e].counts());
+                    let (result, origin) = match env.packet.first() {
+                        Some(0x20) => (events[e].check_in(&env.packet, now).map(Some), 0x21),
+                        Some(0x22) => (events[e].stats(&env.packet, now).map(Some), 0x23),
+                        Some(0x24) => (
+                            events[e].report(&env.packet, now).map(|acc| {
+                                if acc.reveal.is_some() {
+                                    assert!(effects.insert(key), "a report revealed twice");
+                                }
+                                Some(acc.ack)
+                            }),
+                            0x25,
+                        ),
+                        _ => (Ok(None), 0),
+                    };
+                    let after = (events[e].participant_count(), events[e].counts());
+                    if before != after {
+                        assert!(
+                            env.packet.first() != Some(&0x24) || effects.contains(&key),
+                            "a report changed the counts without a reveal"
+                        );
+                        if env.packet.first() == Some(&0x20) {
+                            assert!(effects.insert(key), "a check-in admitted twice");
+                        }
+                    }
+                    match result {
+                        Ok(Some(answer)) => {
+                            let _ = origin;
+                            // The answer goes back to the device that attends this event with the
+                            // pseudonym in the message (after the credential in a CheckIn, first
+                            // in a StatsRequest or Report).
+                            let at = if env.packet[0] == 0x20 { 33 } else { 1 };
+                            let pseudonym: [u8; 32] = env.packet[at..at + 32].try_into().unwrap();
+                            let (u, h) = route[&(e, pseudonym)];
+                            send(&mut net, &mut fig, now, To::Device(u, h), answer);
+                        }
+                        Ok(None) => {}
+                        Err(err) => {
+                            let code = contact_tracing::error::ErrorCode::code(&err);
+                            // An original is refused only when it is stale (delayed), not relevant
+                            // (§9.3 lets a device send what the event then judges), or a CheckIn
+                            // whose every copy arrived after the end (§8.2: the device knows).
+                            assert!(
+                                copy || [
+                                    "EVENT_REQUEST_STALE",
+                                    "EVENT_NOT_RELEVANT",
+                                    "EVENT_CLOSED"
+                                ]
+                                .contains(&code),
+                                "an original refused with {code}"
+                            );
+                            *fig.refused.entry(code).or_default() += 1;
+                        }
+                    }
+                }
+                To::Device(u, h) => {
+                    let pending_before = devices[u].is_pending(h);
+                    let r = match env.packet.first() {
+                        Some(0x21) => devices[u].on_check_in_ack(h, &env.packet),
+                        Some(0x23) => devices[u].on_stats(h, &env.packet, now),
+                        Some(0x25) => devices[u].on_report_ack(h, &env.packet),
+                        _ => Ok(()),
+                    };
+                    if pending_before && !devices[u].is_pending(h) {
+                        assert!(effects.insert(key), "an ack acknowledged twice");
+                    }
+                    if let Err(err) = r {
+                        *fig.refused
+                            .entry(contact_tracing::error::ErrorCode::code(&err))
+                            .or_default() += 1;
+                    }
+                    touched.insert(u);
+                }
+            }
+        }
+        // Hourly polls (each device at its own minute), then evaluation.
+        for u in 0..USERS {
+            let polls = now % H == (u as u64 * 60) % H;
+            if polls {
+                for (h, m) in devices[u].poll(now) {
+                    if matches!(m.first(), Some(0x20 | 0x24)) {
+                        fig.retransmitted += 1;
+                    }
+                    send(&mut net, &mut fig, now, To::Event(handle_event[u][&h]), m);
+                }
+            }
+            if polls || touched.contains(&u) {
+                for (h, m) in devices[u].evaluate(now) {
+                    send(&mut net, &mut fig, now, To::Event(handle_event[u][&h]), m);
+                }
+            }
+            assert!(devices[u].event_count() <= devices[u].max_events());
+        }
+        for ev in &events {
+            assert!(ev.participant_count() <= ev.credentials());
+            assert!(ev.credentials() <= ev.max_credentials());
+        }
+        now += 60;
+    }
+    // Attendance as the protocol achieved it: a check-in that never reached its event before the
+    // end is still pending on the device (it knows), and the device is not an attendee.
+    let mut failed_check_ins = 0;
+    let mut attended = vec![Vec::new(); USERS];
+    for u in 0..USERS {
+        for (h, e) in &handle_event[u] {
+            if devices[u].is_pending(*h) {
+                failed_check_ins += 1;
+            } else {
+                attended[u].push(*e);
+            }
+        }
+    }
+    // Outcome against the central reference at t0 (no boundary falls in the simulated days).
+    let want = reference(&starts, &ends, &fps, &attended, &sources, t0);
+    let mut direct = 0;
+    for u in 0..USERS {
+        let s = devices[u].status();
+        let got = (s.status == Status::HighRisk).then_some((s.hops, s.since));
+        if rate == 0.0 {
+            assert_eq!(got, want[u], "user {u} on a perfect network");
+        }
+        if let Some((hops, _)) = want[u] {
+            fig.reference += 1;
+            if hops == 1 {
+                direct += 1;
+                assert_eq!(
+                    s.status,
+                    Status::HighRisk,
+                    "direct contact {u} not notified at {rate}"
+                );
+            }
+        }
+        if got.is_some() {
+            fig.notified += 1;
+            assert!(
+                want[u].is_some(),
+                "user {u} notified although the reference is not"
+            );
+        }
+        fig.lost_reports += devices[u].lost();
+    }
+    fig.failed_check_ins = failed_check_ins;
+    fig.direct_contacts = direct;
+    fig.net = net.stats();
+    fig
+}
+
+#[test]
+fn cascade_over_a_hostile_network() {
+    println!("| faults | sent | dropped | duplicated | replayed | delivered | retransmitted | check-ins that never arrived | notified / reference (direct) | lost | bytes per device per day (up / down) | refused |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for rate in [0.0, 0.01, 0.05, 0.2] {
+        let f = hostile_cascade(rate);
+        let days = 14.0;
+        println!(
+            "| {:.0} % | {} | {} | {} | {} | {} | {} | {} | {} / {} ({}) | {} | {:.0} / {:.0} | {:?} |",
+            rate * 100.0,
+            f.net.sent,
+            f.net.dropped,
+            f.net.duplicated,
+            f.net.replayed,
+            f.net.delivered,
+            f.retransmitted,
+            f.failed_check_ins,
+            f.notified,
+            f.reference,
+            f.direct_contacts,
+            f.lost_reports,
+            f.bytes_by_devices as f64 / 60.0 / days,
+            f.bytes_to_devices as f64 / 60.0 / days,
+            f.refused
+        );
+        assert_eq!(
+            f.lost_reports, 0,
+            "nothing given up while every event is in its grace period"
+        );
+        assert!(f.direct_contacts > 0 && f.notified > f.direct_contacts);
+        if rate == 0.0 {
+            assert_eq!(f.notified, f.reference);
+            assert_eq!(f.failed_check_ins, 0);
+        }
+    }
 }

@@ -1,9 +1,10 @@
 //! Constant-time cases of the `event` protocol (`spec/events.md §11`): signing with the permanent
 //! identity key (the report's identity reveal), the check-in signatures by the single-use
-//! credential and the pseudonym, and the pairing hello (HMAC keyed by the QR secret + signature).
+//! credential and the pseudonym, and the pairing commit (the joiner's hello, signed and MACed under
+//! the key from the QR secret, hashed into a commitment that is MACed again).
 
 use contact_tracing::event::identity::IdentityKey;
-use contact_tracing::event::pairing::{Pairing, PairingQr, Role};
+use contact_tracing::event::pairing::{Joiner, PairingQr};
 use contact_tracing::event::{CheckInQr, SecretSeed};
 use contact_tracing::labels::event as labels;
 
@@ -39,7 +40,7 @@ fn check_in_signatures() {
     assert_eq!(msg.encode().len(), 193);
 }
 
-fn pairing_hello() {
+fn pairing_commit() {
     let pairing_secret = std::hint::black_box([0x41u8; 32]);
     let id_seed = std::hint::black_box([0x42u8; 32]);
     secret(&pairing_secret);
@@ -49,14 +50,14 @@ fn pairing_hello() {
         rendezvous: [3; 32],
     };
     let key = IdentityKey::from_seed(&SecretSeed::from_bytes(id_seed));
-    let (_p, hello) = Pairing::start(Role::Initiator, &qr, &key, [4; 32]);
-    public(hello.as_slice());
-    assert_eq!(hello.len(), 162);
+    let (_joiner, commit) = Joiner::start(&qr, &key, [4; 32], [5; 32]);
+    public(commit.as_slice());
+    assert_eq!(commit.len(), 65);
 }
 
 /// This protocol's cases.
 pub const CASES: &[crate::Case] = &[
     ("event/sign_identity_reveal", sign_identity_reveal),
     ("event/check_in_signatures", check_in_signatures),
-    ("event/pairing_hello", pairing_hello),
+    ("event/pairing_commit", pairing_commit),
 ];

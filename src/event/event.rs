@@ -5,6 +5,8 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use sha2::{Digest, Sha256};
+
 use super::identity::{verify, DiscoveryKey, IdentityKey, SecretSeed};
 use super::messages::{CheckIn, CheckInAck, Counts, Report, ReportAck, Stats, StatsRequest};
 use super::status::{transition_at, Cause, Status};
@@ -101,7 +103,7 @@ pub enum Phase {
     Deleted,
 }
 
-/// What the event knows about one pseudonym.
+/// What the event knows about one pseudonym (`spec/events.md §7.4`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Participant {
     /// Current reported status.
@@ -118,6 +120,8 @@ pub struct Participant {
     pub identity: Option<[u8; 32]>,
     /// Revealed name.
     pub name: String,
+    /// SHA-256 of the last accepted Report, to recognise its retransmissions.
+    pub last_report: Option<[u8; 32]>,
 }
 
 /// The organiser-side output of an accepted report: the ack to send and the identity reveal.
@@ -126,7 +130,9 @@ pub struct Accepted {
     /// Encoded ReportAck.
     pub ack: Vec<u8>,
     /// The decoded report: who (permanent identity, name), what status, since when, message.
-    pub reveal: Report,
+    /// `None` for a retransmission of the last accepted report, which changes nothing and is
+    /// acknowledged again (`spec/events.md §7.4` step 4).
+    pub reveal: Option<Report>,
 }
 
 /// An event hosted on the organiser's device (`spec/events.md §7`).
@@ -137,9 +143,16 @@ pub struct Event {
     start: u64,
     ended: Option<u64>,
     issued: BTreeSet<[u8; 32]>,
-    burned: BTreeSet<[u8; 32]>,
+    /// Burned credentials, with the SHA-256 of the CheckIn they admitted (`None`: burned by an
+    /// attempt with a bad pseudonym signature or a taken pseudonym).
+    burned: BTreeMap<[u8; 32], Option<[u8; 32]>>,
     participants: BTreeMap<[u8; 32], Participant>,
     counts: Counts,
+    max_credentials: usize,
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
 }
 
 fn bump(counts: &mut Counts, status: Status, hops: u8, up: bool) {
@@ -164,6 +177,10 @@ fn bump(counts: &mut Counts, status: Status, hops: u8, up: bool) {
 }
 
 impl Event {
+    /// Default bound on the credentials of one event, issued and burned together
+    /// (`spec/events.md §11`, Bounded state).
+    pub const DEFAULT_MAX_CREDENTIALS: usize = 10_000;
+
     /// A new event with a fresh identity and discovery key (not the organiser's), started at `start`.
     pub fn new(identity: &SecretSeed, discovery: &SecretSeed, start: u64) -> Self {
         Event {
@@ -172,10 +189,32 @@ impl Event {
             start,
             ended: None,
             issued: BTreeSet::new(),
-            burned: BTreeSet::new(),
+            burned: BTreeMap::new(),
             participants: BTreeMap::new(),
             counts: Counts::default(),
+            max_credentials: Self::DEFAULT_MAX_CREDENTIALS,
         }
+    }
+
+    /// Changes the bound on credentials (issued and burned together); nothing is removed.
+    pub fn set_max_credentials(&mut self, max: usize) {
+        self.max_credentials = max;
+    }
+
+    /// The bound on credentials.
+    pub fn max_credentials(&self) -> usize {
+        self.max_credentials
+    }
+
+    /// Credentials held: issued and not yet used, plus burned. Every pseudonym was admitted by
+    /// one burned credential, so this also bounds the pseudonym table.
+    pub fn credentials(&self) -> usize {
+        self.issued.len() + self.burned.len()
+    }
+
+    /// Checked-in pseudonyms.
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
     }
 
     /// The event identity public key.
@@ -193,19 +232,23 @@ impl Event {
         self.start
     }
 
-    /// The end in force at `now`: explicit, or `start + MAX_EVENT_DURATION` once passed.
-    pub fn end_at(&self, now: u64) -> Option<u64> {
+    /// The end in force: the explicit end, or `start + MAX_EVENT_DURATION` if that is earlier
+    /// or the event was never ended (`spec/events.md §7.5`).
+    pub fn end_in_force(&self) -> u64 {
         let auto = self.start.saturating_add(MAX_EVENT_DURATION);
-        match self.ended {
-            Some(e) => Some(e.min(auto)),
-            None if now >= auto => Some(auto),
-            None => None,
-        }
+        self.ended.map_or(auto, |e| e.min(auto))
     }
 
-    /// Terminates the event at `now` (`spec/events.md §7.5`; `EVENT_CLOSED` if already ended).
+    /// The end, once it has passed at `now` (`None` while the event is Active).
+    pub fn end_at(&self, now: u64) -> Option<u64> {
+        let e = self.end_in_force();
+        (now >= e).then_some(e)
+    }
+
+    /// Terminates the event at `max(now, start)` (`spec/events.md §7.5`; `EVENT_CLOSED` if it was
+    /// ended before or has ended automatically).
     pub fn end(&mut self, now: u64) -> Result<(), EventError> {
-        if self.end_at(now).is_some() {
+        if self.ended.is_some() || now >= self.start.saturating_add(MAX_EVENT_DURATION) {
             return Err(EventError::Closed);
         }
         self.ended = Some(now.max(self.start));
@@ -237,7 +280,9 @@ impl Event {
         self.participants.get(pseudonym)
     }
 
-    /// Issues a check-in QR with the single-use credential `credential` (`spec/events.md §7.1`).
+    /// Issues a check-in QR with the single-use credential `credential` (`spec/events.md §7.1`):
+    /// `EVENT_CLOSED` after the end, `EVENT_TABLE_FULL` when a new credential would pass the
+    /// bound. Issuing a credential again returns the same QR; a burned one stays burned.
     pub fn issue_credential(
         &mut self,
         credential: SecretSeed,
@@ -247,7 +292,11 @@ impl Event {
             return Err(EventError::Closed);
         }
         let public = IdentityKey::from_seed(&credential).public();
-        if !self.burned.contains(&public) {
+        let known = self.issued.contains(&public) || self.burned.contains_key(&public);
+        if !known {
+            if self.credentials() >= self.max_credentials {
+                return Err(EventError::TableFull);
+            }
             self.issued.insert(public);
         }
         Ok(CheckInQr {
@@ -257,13 +306,33 @@ impl Event {
         })
     }
 
-    /// Processes a CheckIn (`spec/events.md §7.2`, steps 1-8); returns the encoded CheckInAck.
+    fn check_in_ack(&self, pseudonym: &[u8; 32]) -> Vec<u8> {
+        let start = self.start.to_be_bytes();
+        CheckInAck {
+            pseudonym: *pseudonym,
+            start: self.start,
+            sig: self
+                .key
+                .sign(labels::CHECKIN_ACK, &[&self.id(), pseudonym, &start]),
+        }
+        .encode()
+    }
+
+    /// Processes a CheckIn (`spec/events.md §7.2`, steps 1-10); returns the encoded CheckInAck.
+    /// A retransmission of the CheckIn that burned its credential is acknowledged again and
+    /// changes nothing (step 2).
     pub fn check_in(&mut self, bytes: &[u8], now: u64) -> Result<Vec<u8>, EventError> {
         let msg = CheckIn::decode(bytes)?;
-        if self.phase(now) != Phase::Active {
+        let phase = self.phase(now);
+        let admitted = self.burned.get(&msg.credential);
+        // Step 2: a retransmission is answered again in every phase but Deleted.
+        if phase != Phase::Deleted && admitted.is_some_and(|a| *a == Some(digest(bytes))) {
+            return Ok(self.check_in_ack(&msg.pseudonym));
+        }
+        if phase != Phase::Active {
             return Err(EventError::Closed);
         }
-        if self.burned.contains(&msg.credential) {
+        if admitted.is_some() {
             return Err(EventError::CheckInBurned);
         }
         if !self.issued.contains(&msg.credential) {
@@ -279,7 +348,7 @@ impl Event {
         )?;
         // Step 5: burn, whatever happens next.
         self.issued.remove(&msg.credential);
-        self.burned.insert(msg.credential);
+        self.burned.insert(msg.credential, None);
         verify(
             &msg.pseudonym,
             labels::CHECKIN_PSEUDONYM,
@@ -290,6 +359,7 @@ impl Event {
         if self.participants.contains_key(&msg.pseudonym) {
             return Err(EventError::PseudonymExists);
         }
+        self.burned.insert(msg.credential, Some(digest(bytes)));
         self.participants.insert(
             msg.pseudonym,
             Participant {
@@ -300,18 +370,11 @@ impl Event {
                 counter: 0,
                 identity: None,
                 name: String::new(),
+                last_report: None,
             },
         );
         self.counts.attendees = self.counts.attendees.saturating_add(1);
-        let start = self.start.to_be_bytes();
-        let ack = CheckInAck {
-            pseudonym: msg.pseudonym,
-            start: self.start,
-            sig: self
-                .key
-                .sign(labels::CHECKIN_ACK, &[&self.id(), &msg.pseudonym, &start]),
-        };
-        Ok(ack.encode())
+        Ok(self.check_in_ack(&msg.pseudonym))
     }
 
     /// The signed Stats the event would serve at `now` (no request check).
@@ -350,13 +413,25 @@ impl Event {
         Ok(self.stats_message(now).encode())
     }
 
-    /// Processes a Report (`spec/events.md §7.4`, steps 1-10).
+    fn report_ack(&self, pseudonym: &[u8; 32], counter: u32, status: Status) -> Vec<u8> {
+        let mut ack = ReportAck {
+            pseudonym: *pseudonym,
+            counter,
+            status,
+            sig: [0; 64],
+        };
+        ack.sig = self
+            .key
+            .sign(labels::REPORT_ACK, &[&self.id(), &ack.body()]);
+        ack.encode()
+    }
+
+    /// Processes a Report (`spec/events.md §7.4`, steps 1-13). A refused report changes nothing.
     pub fn report(&mut self, bytes: &[u8], now: u64) -> Result<Accepted, EventError> {
         let r = Report::decode(bytes)?;
-        match self.phase(now) {
-            Phase::Archive => return Err(EventError::Archived),
-            Phase::Deleted => return Err(EventError::Deleted),
-            Phase::Active | Phase::Grace => {}
+        let phase = self.phase(now);
+        if phase == Phase::Deleted {
+            return Err(EventError::Deleted);
         }
         let id = self.id();
         let end = self.end_at(now).unwrap_or(now);
@@ -364,6 +439,17 @@ impl Event {
             .participants
             .get(&r.pseudonym)
             .ok_or(EventError::PseudonymUnknown)?;
+        let d = digest(bytes);
+        // Step 4: a retransmission is answered again, also during the archive.
+        if p.last_report == Some(d) {
+            return Ok(Accepted {
+                ack: self.report_ack(&r.pseudonym, p.counter, p.status),
+                reveal: None,
+            });
+        }
+        if phase == Phase::Archive {
+            return Err(EventError::Archived);
+        }
         let body = r.body();
         verify(
             &r.pseudonym,
@@ -403,20 +489,12 @@ impl Event {
             p.entered = r.time;
             p.counter = r.counter;
             p.identity = Some(r.identity);
-            if p.name.is_empty() {
-                p.name.clone_from(&r.name);
-            }
+            p.last_report = Some(d);
+            p.name.clone_from(&r.name);
         }
-        let mut ack = ReportAck {
-            pseudonym: r.pseudonym,
-            counter: r.counter,
-            status: r.status,
-            sig: [0; 64],
-        };
-        ack.sig = self.key.sign(labels::REPORT_ACK, &[&id, &ack.body()]);
         Ok(Accepted {
-            ack: ack.encode(),
-            reveal: r,
+            ack: self.report_ack(&r.pseudonym, r.counter, r.status),
+            reveal: Some(r),
         })
     }
 }

@@ -1,9 +1,9 @@
 //! Identities, discovery keys and fingerprints (`spec/events.md §3`), and the labelled Ed25519
-//! signing and strict verification of `spec/events.md §1`.
+//! signing and verification of `spec/events.md §1` (the one rule of `spec/ed25519.md`).
 
 use alloc::vec::Vec;
 
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use sha3::{Digest, Sha3_256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -109,17 +109,14 @@ fn concat(label: Label, parts: &[&[u8]]) -> Vec<u8> {
     msg
 }
 
-/// Decodes a public key: canonical point, not of small order (`spec/events.md §1`, `EVENT_BAD_KEY`).
-pub fn verifying_key(public: &[u8; 32]) -> Result<VerifyingKey, EventError> {
-    let key = VerifyingKey::from_bytes(public).map_err(|_| EventError::BadKey)?;
-    if key.is_weak() {
-        return Err(EventError::BadKey);
-    }
-    Ok(key)
+/// Decodes a public key: check 1 of `spec/ed25519.md §3` (canonical encoding, not of small
+/// order), `EVENT_BAD_KEY` otherwise (`spec/events.md §1`).
+pub fn public_key(public: &[u8; 32]) -> Result<crate::ed25519::PublicKey, EventError> {
+    crate::ed25519::PublicKey::from_bytes(public).map_err(|_| EventError::BadKey)
 }
 
-/// `Verify(A, label, parts, sig)` of `spec/events.md §1`: key check, then strict verification;
-/// a failed signature yields `on_bad_sig`.
+/// `Verify(A, label, parts, sig)` of `spec/events.md §1`: the rule of `spec/ed25519.md` over
+/// `label || parts`; check 1 fails with `EVENT_BAD_KEY`, checks 2-4 with `on_bad_sig`.
 pub fn verify(
     public: &[u8; 32],
     label: Label,
@@ -127,10 +124,9 @@ pub fn verify(
     sig: &[u8; 64],
     on_bad_sig: EventError,
 ) -> Result<(), EventError> {
-    let key = verifying_key(public)?;
+    let key = public_key(public)?;
     let msg = concat(label, parts);
-    // The project's one Ed25519 rule (spec/ed25519.md).
-    crate::ed25519::verify(key.as_bytes(), &[&msg], sig).map_err(|_| on_bad_sig)
+    key.verify(&[&msg], sig).map_err(|_| on_bad_sig)
 }
 
 #[cfg(test)]
@@ -165,7 +161,7 @@ mod tests {
         // identity point (small order) is refused as a key
         let mut id = [0u8; 32];
         id[0] = 1;
-        assert_eq!(verifying_key(&id).err(), Some(EventError::BadKey));
+        assert_eq!(public_key(&id).err(), Some(EventError::BadKey));
         assert!(!std::format!("{:?}", SecretSeed::from_bytes([7; 32])).contains('7'));
         assert_ne!(fingerprint(&pk), fingerprint(&[0; 32]));
     }

@@ -15,6 +15,8 @@ pub mod tag {
     pub const PAIRING_HELLO: u8 = 0x01;
     /// PairingConfirm.
     pub const PAIRING_CONFIRM: u8 = 0x02;
+    /// PairingCommit.
+    pub const PAIRING_COMMIT: u8 = 0x03;
     /// ContactUpdate.
     pub const CONTACT_UPDATE: u8 = 0x10;
     /// CheckIn.
@@ -46,15 +48,52 @@ fn read_status_hops(r: &mut Reader<'_>) -> Result<(Status, u8), EventError> {
     Ok((status, hops))
 }
 
-/// PairingHello, tag `0x01`, 162 bytes (`spec/events.md §5.3`).
+/// PairingCommit, tag `0x03`, 65 bytes (`spec/events.md §5.3`): the joiner's commitment to its
+/// PairingHello, sent before it has seen the initiator's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairingCommit {
+    /// `SHA256(PAIRING_COMMIT || hello_joiner)`.
+    pub commitment: [u8; 32],
+    /// `HMAC(k_pair, PAIRING_COMMIT || commitment)`: only QR holders can open a session.
+    pub mac: [u8; 32],
+}
+
+impl PairingCommit {
+    /// Encoded length.
+    pub const LEN: usize = 65;
+
+    /// Encodes the message.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(Self::LEN);
+        v.push(tag::PAIRING_COMMIT);
+        v.extend_from_slice(&self.commitment);
+        v.extend_from_slice(&self.mac);
+        v
+    }
+
+    /// Strict decoding.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EventError> {
+        decode_exact(bytes, |r| {
+            expect_tag(r, tag::PAIRING_COMMIT)?;
+            Ok(PairingCommit {
+                commitment: r.array()?,
+                mac: r.array()?,
+            })
+        })
+    }
+}
+
+/// PairingHello, tag `0x01`, 194 bytes (`spec/events.md §5.4`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PairingHello {
     /// 0 initiator, 1 joiner.
     pub role: u8,
     /// Sender's permanent public key.
     pub identity: [u8; 32],
-    /// Sender's preferred discovery public key.
+    /// The discovery public key the peer should dial this sender at.
     pub address: [u8; 32],
+    /// 32 fresh random bytes of this run.
+    pub nonce: [u8; 32],
     /// Identity signature.
     pub sig: [u8; 64],
     /// MAC under the pairing key.
@@ -63,7 +102,7 @@ pub struct PairingHello {
 
 impl PairingHello {
     /// Encoded length.
-    pub const LEN: usize = 162;
+    pub const LEN: usize = 194;
 
     /// Encodes the message.
     pub fn encode(&self) -> Vec<u8> {
@@ -72,6 +111,7 @@ impl PairingHello {
         v.push(self.role);
         v.extend_from_slice(&self.identity);
         v.extend_from_slice(&self.address);
+        v.extend_from_slice(&self.nonce);
         v.extend_from_slice(&self.sig);
         v.extend_from_slice(&self.mac);
         v
@@ -81,14 +121,12 @@ impl PairingHello {
     pub fn decode(bytes: &[u8]) -> Result<Self, EventError> {
         decode_exact(bytes, |r| {
             expect_tag(r, tag::PAIRING_HELLO)?;
-            let role = r.u8()?;
-            if role > 1 {
-                return Err(EventError::BadRole);
-            }
+            let role = read_role(r)?;
             Ok(PairingHello {
                 role,
                 identity: r.array()?,
                 address: r.array()?,
+                nonce: r.array()?,
                 sig: r.array()?,
                 mac: r.array()?,
             })
@@ -96,7 +134,15 @@ impl PairingHello {
     }
 }
 
-/// PairingConfirm, tag `0x02`, 34 bytes (`spec/events.md §5.4`).
+fn read_role(r: &mut Reader<'_>) -> Result<u8, EventError> {
+    let role = r.u8()?;
+    if role > 1 {
+        return Err(EventError::BadRole);
+    }
+    Ok(role)
+}
+
+/// PairingConfirm, tag `0x02`, 34 bytes (`spec/events.md §5.5`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PairingConfirm {
     /// Sender role.
@@ -122,10 +168,7 @@ impl PairingConfirm {
     pub fn decode(bytes: &[u8]) -> Result<Self, EventError> {
         decode_exact(bytes, |r| {
             expect_tag(r, tag::PAIRING_CONFIRM)?;
-            let role = r.u8()?;
-            if role > 1 {
-                return Err(EventError::BadRole);
-            }
+            let role = read_role(r)?;
             Ok(PairingConfirm {
                 role,
                 confirm: r.array()?,
@@ -134,7 +177,7 @@ impl PairingConfirm {
     }
 }
 
-/// ContactUpdate, tag `0x10`, 155 bytes (`spec/events.md §5.5`).
+/// ContactUpdate, tag `0x10`, 155 bytes (`spec/events.md §5.6`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContactUpdateMsg {
     /// Sender identity.

@@ -2,7 +2,8 @@
 //! machine and the on-device infection-status cascade, as specified in `spec/events.md`.
 //!
 //! * [`identity`]: permanent identity keys, discovery keys and fingerprints (§3).
-//! * [`pairing`]: the 64-byte pairing QR, PairingHello/PairingConfirm and signed contact updates (§5).
+//! * [`pairing`]: the 64-byte pairing QR, the committed PairingHello exchange, PairingConfirm and
+//!   signed contact updates (§5).
 //! * [`status`]: the five statuses and the transition table (§6).
 //! * [`messages`]: the strict binary codecs of every message (§4, §5, §7).
 //! * [`event`](mod@event): the event as a sans-IO state machine (§7).
@@ -24,7 +25,7 @@ use crate::wire::WireError;
 pub use device::{Device, EventHandle};
 pub use event::{Accepted, CheckInQr, Event, Phase};
 pub use identity::{fingerprint, DiscoveryKey, IdentityKey, SecretSeed};
-pub use pairing::{Contact, ContactBook, ContactUpdate, Pairing, PairingQr, Role};
+pub use pairing::{Contact, ContactBook, ContactUpdate, Initiator, Joiner, PairingQr, Role};
 pub use status::{Cause, Status, StatusState};
 
 /// One day in seconds (`spec/events.md §1`).
@@ -82,10 +83,14 @@ pub enum EventError {
     BadEventSig,
     /// Pairing MAC or confirmation invalid.
     BadMac,
+    /// A PairingHello that does not open the joiner's commitment.
+    BadCommitment,
     /// PairingHello from the receiver's own role.
     PairingRole,
     /// Pairing with one's own identity.
     PairingSelf,
+    /// A second pairing session for a QR that already has one.
+    PairingBusy,
     /// Pairing call out of order (API-only).
     PairingState,
     /// Contact update from a non-contact.
@@ -122,11 +127,13 @@ pub enum EventError {
     WrongEvent,
     /// Ack for another pseudonym or counter.
     WrongPseudonym,
+    /// A bounded table is full (`spec/events.md §11`, Bounded state).
+    TableFull,
 }
 
 impl EventError {
     /// Every error, in the order of the spec's error table.
-    pub const ALL: [EventError; 34] = [
+    pub const ALL: [EventError; 37] = [
         EventError::Truncated,
         EventError::TrailingBytes,
         EventError::BufferTooSmall,
@@ -141,8 +148,10 @@ impl EventError {
         EventError::BadIdentitySig,
         EventError::BadEventSig,
         EventError::BadMac,
+        EventError::BadCommitment,
         EventError::PairingRole,
         EventError::PairingSelf,
+        EventError::PairingBusy,
         EventError::PairingState,
         EventError::ContactUnknown,
         EventError::Closed,
@@ -161,10 +170,11 @@ impl EventError {
         EventError::TransitionTooEarly,
         EventError::WrongEvent,
         EventError::WrongPseudonym,
+        EventError::TableFull,
     ];
 
     /// Errors the spec marks as API-only (no vector can trigger them from bytes).
-    pub const API_ONLY: [EventError; 2] = [EventError::BufferTooSmall, EventError::PairingState];
+    pub const API_ONLY: [EventError; 1] = [EventError::BufferTooSmall];
 }
 
 impl ErrorCode for EventError {
@@ -184,8 +194,10 @@ impl ErrorCode for EventError {
             EventError::BadIdentitySig => "EVENT_BAD_IDENTITY_SIG",
             EventError::BadEventSig => "EVENT_BAD_EVENT_SIG",
             EventError::BadMac => "EVENT_BAD_MAC",
+            EventError::BadCommitment => "EVENT_BAD_COMMITMENT",
             EventError::PairingRole => "EVENT_PAIRING_ROLE",
             EventError::PairingSelf => "EVENT_PAIRING_SELF",
+            EventError::PairingBusy => "EVENT_PAIRING_BUSY",
             EventError::PairingState => "EVENT_PAIRING_STATE",
             EventError::ContactUnknown => "EVENT_CONTACT_UNKNOWN",
             EventError::Closed => "EVENT_CLOSED",
@@ -204,6 +216,7 @@ impl ErrorCode for EventError {
             EventError::TransitionTooEarly => "EVENT_TRANSITION_TOO_EARLY",
             EventError::WrongEvent => "EVENT_WRONG_EVENT",
             EventError::WrongPseudonym => "EVENT_WRONG_PSEUDONYM",
+            EventError::TableFull => "EVENT_TABLE_FULL",
         }
     }
 }

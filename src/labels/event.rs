@@ -17,16 +17,19 @@ event_labels! {
     PAIRING_KEY = b"contact-tracing/v1/event/pairing-key", "spec/events.md#52-pairing-qr-payload";
     /// Pairing QR transcript hash (`spec/events.md §5.2`).
     PAIRING_TRANSCRIPT = b"contact-tracing/v1/event/pairing-transcript", "spec/events.md#52-pairing-qr-payload";
-    /// PairingHello signature (`spec/events.md §5.3`).
-    PAIRING_HELLO = b"contact-tracing/v1/event/pairing-hello", "spec/events.md#53-pairinghello";
-    /// PairingHello MAC (`spec/events.md §5.3`).
-    PAIRING_MAC = b"contact-tracing/v1/event/pairing-mac", "spec/events.md#53-pairinghello";
-    /// PairingConfirm MAC (`spec/events.md §5.4`).
-    PAIRING_CONFIRM = b"contact-tracing/v1/event/pairing-confirm", "spec/events.md#54-pairingconfirm";
-    /// Six-digit confirmation code (`spec/events.md §5.4`).
-    PAIRING_SAS = b"contact-tracing/v1/event/pairing-sas", "spec/events.md#54-pairingconfirm";
-    /// ContactUpdate signature (`spec/events.md §5.5`).
-    CONTACT_UPDATE = b"contact-tracing/v1/event/contact-update", "spec/events.md#55-contactupdate";
+    /// PairingCommit: the joiner's hash commitment to its hello, and the commit's MAC
+    /// (`spec/events.md §5.3`).
+    PAIRING_COMMIT = b"contact-tracing/v1/event/pairing-commit", "spec/events.md#53-pairingcommit";
+    /// PairingHello signature (`spec/events.md §5.4`).
+    PAIRING_HELLO = b"contact-tracing/v1/event/pairing-hello", "spec/events.md#54-pairinghello";
+    /// PairingHello MAC (`spec/events.md §5.4`).
+    PAIRING_MAC = b"contact-tracing/v1/event/pairing-mac", "spec/events.md#54-pairinghello";
+    /// PairingConfirm MAC (`spec/events.md §5.5`).
+    PAIRING_CONFIRM = b"contact-tracing/v1/event/pairing-confirm", "spec/events.md#55-pairingconfirm-and-the-confirmation-code";
+    /// Six-digit confirmation code (`spec/events.md §5.5`).
+    PAIRING_SAS = b"contact-tracing/v1/event/pairing-sas", "spec/events.md#55-pairingconfirm-and-the-confirmation-code";
+    /// ContactUpdate signature (`spec/events.md §5.6`).
+    CONTACT_UPDATE = b"contact-tracing/v1/event/contact-update", "spec/events.md#56-contactupdate";
     /// CheckIn signature by the single-use credential (`spec/events.md §7.2`).
     CHECKIN_CREDENTIAL = b"contact-tracing/v1/event/checkin-credential", "spec/events.md#72-checkin-and-checkinack";
     /// CheckIn signature by the pseudonym (`spec/events.md §7.2`).
