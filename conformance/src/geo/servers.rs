@@ -1130,9 +1130,9 @@ fn central_exec(
         }
         Some("expire") => c.expire(u64_str_field(s, "now")?),
         Some("counts") => {
-            got.insert("records".into(), json!(c.storage().record_count()));
-            got.insert("marks".into(), json!(c.storage().mark_count()));
-            got.insert("clients".into(), json!(c.clients()));
+            got.insert("recordCount".into(), json!(c.storage().record_count()));
+            got.insert("markCount".into(), json!(c.storage().mark_count()));
+            got.insert("clientCount".into(), json!(c.clients()));
         }
         _ => return Err("unknown op".into()),
     }
