@@ -1,15 +1,18 @@
 //! Vectors of the `geo` protocol (`spec/geo.md §15`, "Test vectors"): generators and check
-//! handlers, split by concern: the grid and samples (`grid`), salts and the OPRF (`oprf`), and the
-//! two servers (`servers`).
+//! handlers, split by concern: the grid (`grid`), the decoders (`wire`), samples and time
+//! (`samples`), salts and the OPRF (`oprf`), and the two servers (`salt_server`, `central`).
 //!
 //! Every generator states the intended verdict of each case and asserts that the library agrees;
 //! [`generate`] then runs the handlers over every generated file. Handlers read inputs only and
 //! compare every output through `expect_hex`, `expect_value` or `expect_outputs` on the test (or
 //! step) object they were given (TEAM.md contract 3).
 
+mod central;
 mod grid;
 mod oprf;
-mod servers;
+mod salt_server;
+mod samples;
+mod wire;
 
 use contact_tracing::error::ErrorCode;
 use contact_tracing::geo::GeoError;
@@ -33,20 +36,20 @@ fn handler(group_type: &str) -> Option<Handler> {
         "geo-scale" => grid::check_scale,
         "geo-cell" => grid::check_cell,
         "geo-lattice" => grid::check_lattice,
-        "geo-wire" => grid::check_wire,
-        "geo-sample-filter" => grid::check_filter,
-        "geo-home" => grid::check_home,
-        "geo-time-blocks" => grid::check_time_blocks,
-        "geo-risk-points" => grid::check_risk_points,
+        "geo-wire" => wire::check_wire,
+        "geo-sample-filter" => samples::check_filter,
+        "geo-home" => samples::check_home,
+        "geo-time-blocks" => samples::check_time_blocks,
+        "geo-risk-points" => samples::check_risk_points,
         "geo-salt" => oprf::check_salt,
         "geo-oprf" => oprf::check_oprf,
         "geo-oprf-evaluate" => oprf::check_oprf_evaluate,
         "geo-oprf-finalize" => oprf::check_oprf_finalize,
         "geo-oprf-salt" => oprf::check_oprf_salt,
         "geo-risk-hash" => oprf::check_risk_hash,
-        "geo-salt-item" => servers::check_salt_item,
-        "geo-salt-server" => servers::check_salt_server,
-        "geo-central" => servers::check_central,
+        "geo-salt-item" => salt_server::check_salt_item,
+        "geo-salt-server" => salt_server::check_salt_server,
+        "geo-central" => central::check_central,
         _ => return None,
     })
 }
@@ -128,8 +131,11 @@ fn check_steps(
 fn generate() -> Vec<(String, Value)> {
     let mut files = Vec::new();
     files.extend(grid::files());
+    files.extend(wire::files());
+    files.extend(samples::files());
     files.extend(oprf::files());
-    files.extend(servers::files());
+    files.extend(salt_server::files());
+    files.extend(central::files());
     // Every generated case must pass its own handler.
     for (path, file) in &files {
         for group in file["testGroups"].as_array().expect("groups") {
@@ -150,7 +156,8 @@ fn generate() -> Vec<(String, Value)> {
 }
 
 fn corpus() -> Vec<(String, String, Vec<u8>)> {
-    let mut out = grid::corpus();
-    out.extend(servers::corpus());
+    let mut out = wire::corpus();
+    out.extend(salt_server::corpus());
+    out.extend(central::corpus());
     out
 }
