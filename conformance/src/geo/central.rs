@@ -465,6 +465,24 @@ pub(super) fn central_file() -> (Value, Vec<CentralScenario>) {
         ],
     );
     add(
+        "too many records and over the user quota: the per-upload bound first",
+        &["Order", "Quota"],
+        small,
+        vec![
+            up(
+                &ip(1),
+                100,
+                vec![rec(1, 1, M5), rec(2, 1, M5), rec(3, 1, M5)],
+            ),
+            up(
+                &ip(2),
+                100,
+                vec![rec(4, 1, M5), rec(5, 1, M5), rec(6, 1, M5), rec(7, 1, M5)],
+            ),
+            counts(),
+        ],
+    );
+    add(
         "rate limited and empty: the rate limit first",
         &["Order", "RateLimit"],
         d,

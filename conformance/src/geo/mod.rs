@@ -1,4 +1,4 @@
-//! Vectors of the `geo` protocol (`spec/geo.md §15`, "Test vectors"): generators and check
+//! Vectors of the `geo` protocol (`spec/geo.md §16`, "Test vectors"): generators and check
 //! handlers, split by concern: the grid (`grid`), the decoders (`wire`), samples and time
 //! (`samples`), salts and the OPRF (`oprf`), and the two servers (`salt_server`, `central`).
 //!
