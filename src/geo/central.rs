@@ -252,11 +252,6 @@ impl<S: CentralStorage> CentralServer<S> {
         self.table.len()
     }
 
-    /// The time of `client`'s last accepted upload, if the table holds it.
-    pub fn last_upload(&self, client: &ClientKey) -> Option<u64> {
-        self.table.last_request(client)
-    }
-
     /// An upload from `client` at `now` (`spec/geo.md §9.3`): admission, then the size and quota
     /// checks, then every record is stored with `received_at = now` (a record equal in hash and
     /// user to a stored one refreshes it). All or nothing; returns the number of new records.

@@ -107,8 +107,9 @@ pub fn scale_q30(lat_e6: i32) -> i64 {
     let a = lat_e6.unsigned_abs().min(90_000_000);
     let i = (a / 100_000) as usize;
     let f = i64::from(a % 100_000);
+    // At i = 900 there is no entry i + 1: k = 0.
     match (COS_Q30.get(i), COS_Q30.get(i + 1)) {
-        (Some(&ci), Some(&cn)) if i < 900 => {
+        (Some(&ci), Some(&cn)) => {
             let (ci, cn) = (i64::from(ci), i64::from(cn));
             ci - ((ci - cn) * f) / 100_000
         }
@@ -217,10 +218,8 @@ pub fn lattice_lookup(x: i64, y: i64, p: &LatticeParams) -> (i64, i64) {
         for c in [cl, cl + 1] {
             let (dx, dy) = (x - (c * w + r * (w / 2) + ox), y - (r * v + oy));
             let cand = (dx * dx + dy * dy, r, c);
-            best = match best {
-                Some(b) if b <= cand => Some(b),
-                _ => Some(cand),
-            };
+            // The lexicographic minimum of (d, r, c): ties to the smaller r, then c.
+            best = Some(best.map_or(cand, |b| b.min(cand)));
         }
     }
     // |r| ≤ 2^63 / V and |c| ≤ 2^64 / W: both fit an i64.
@@ -228,7 +227,7 @@ pub fn lattice_lookup(x: i64, y: i64, p: &LatticeParams) -> (i64, i64) {
 }
 
 fn narrow(v: i128) -> i64 {
-    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+    v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// Length of an encoded cell id.
@@ -244,7 +243,7 @@ pub struct CellId {
 }
 
 fn saturate(v: i64) -> i32 {
-    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 impl CellId {

@@ -451,6 +451,27 @@ pub(super) fn central_file() -> (Value, Vec<CentralScenario>) {
         ],
     );
     add(
+        "expiry frees a user's quota",
+        &["Quota", "Expiry"],
+        small,
+        vec![
+            up(
+                &ip(1),
+                100,
+                vec![rec(1, 1, M5), rec(2, 1, M5), rec(3, 1, M5)],
+            ),
+            up(&ip(2), 200, vec![rec(4, 1, M5)]),
+            expire(1100),
+            up(
+                &ip(2),
+                2300,
+                vec![rec(4, 1, M5), rec(5, 1, M5), rec(6, 1, M5)],
+            ),
+            up(&ip(3), 2300, vec![rec(7, 1, M5)]),
+            counts(),
+        ],
+    );
+    add(
         "user quota and store full at once: the user quota first",
         &["Order", "Quota"],
         small,

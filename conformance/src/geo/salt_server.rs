@@ -326,7 +326,8 @@ pub(super) fn client_key(bytes: &[u8]) -> Result<ClientKey, String> {
 
 pub(super) fn refusal(got: &mut Map<String, Value>, r: Refused) {
     got.insert("expect".into(), json!("refused"));
-    got.insert("error".into(), json!(r.error.code()));
+    // The code as the error's `Display` renders it (the same string as `ErrorCode::code`).
+    got.insert("error".into(), json!(r.error.to_string()));
     if let Some(at) = r.retry_at {
         got.insert("retryAt".into(), json!(at.to_string()));
     }
@@ -749,6 +750,23 @@ pub(super) fn salt_server_file() -> (Value, Vec<Scenario>) {
         vec![
             ask("classic", &a, NOW, &good),
             ask("classic", &a, NOW + 7200, &creq(&[(5, (NOW + 7200) / 300)])),
+            table(&a),
+        ],
+    );
+    add(
+        "expired entries stay until a new client meets a bound",
+        &["Capacity"],
+        d,
+        vec![
+            ask("classic", &a, NOW, &good),
+            ask("classic", &b, NOW + 7200, &creq(&[(5, (NOW + 7200) / 300)])),
+            table(&a),
+            ask(
+                "classic",
+                &v6a,
+                NOW + 7201,
+                &creq(&[(5, (NOW + 7200) / 300)]),
+            ),
             table(&a),
         ],
     );

@@ -514,6 +514,23 @@ fn home_file() -> Value {
         radius,
         0,
     ));
+    // A home off the equator (both plane coordinates of its centre non-zero), rays again.
+    let (olat, olon) = (52_520_000, 13_405_000);
+    let ocell = Location::new(olat, olon).expect("valid").cell(Layer::A);
+    let oc = ocell.centre();
+    assert!(oc.x != 0 && oc.y != 0);
+    let oscrub = HomeScrubber::new(Some(ocell));
+    let mut off = nights(day0, 12, olat, olon);
+    for (dlat, dlon) in [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, -1), (3, -2)] {
+        off.extend(boundary(oscrub, olat, olon, dlat, dlon, day0 + 43_200));
+    }
+    cases.push((
+        "home radius off the equator: the last dropped and the first kept point along 7 rays"
+            .into(),
+        &["Radius"][..],
+        off,
+        0,
+    ));
     // A home near the zone 30 / 31 seam: 60 µdeg across the seam is kept.
     let (slat, slon) = (10_000_000, 5_999_950);
     let mut seam = nights(day0, 12, slat, slon);
@@ -544,11 +561,13 @@ fn home_file() -> Value {
 
 fn home_json(samples: &[Sample], offset: i32, h: Option<CellId>) -> Value {
     let scrub = HomeScrubber::new(h);
+    let kept: Vec<bool> = samples.iter().map(|s| scrub.keep(s)).collect();
+    assert_eq!(kept, kept_flags(&scrub, samples));
     json!({
         "utcOffsetS": offset, "samples": samples_json(samples),
         "night": samples.iter().map(|s| is_night(s.t, offset)).collect::<Vec<_>>(),
         "home": h.map(|c| hex(c.to_bytes())).unwrap_or_default(),
-        "kept": samples.iter().map(|s| scrub.keep(s)).collect::<Vec<_>>(),
+        "kept": kept,
     })
 }
 
@@ -567,9 +586,24 @@ pub(super) fn check_home(_: &Group, t: &Test) -> Result<Verdict, String> {
         "home",
         h.map(|c| c.to_bytes().to_vec()).unwrap_or_default(),
     )?;
-    let kept: Vec<bool> = samples.iter().map(|s| scrub.keep(s)).collect();
-    expect_value(t, "kept", json!(kept))?;
+    expect_value(t, "kept", json!(kept_flags(&scrub, &samples)))?;
     Ok(Verdict::Valid)
+}
+
+/// The kept flag of every sample, read off `HomeScrubber::scrub` (which keeps the order).
+fn kept_flags(scrub: &HomeScrubber, samples: &[Sample]) -> Vec<bool> {
+    let kept = scrub.scrub(samples);
+    let mut next = kept.iter().peekable();
+    samples
+        .iter()
+        .map(|s| {
+            let k = next.peek().is_some_and(|n| *n == s);
+            if k {
+                next.next();
+            }
+            k
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -651,12 +685,22 @@ pub(super) fn check_time_blocks(_: &Group, t: &Test) -> Result<Verdict, String> 
 // ---------------------------------------------------------------------------------------------
 // geo-risk-points
 
-fn distinct(samples: &[Sample]) -> Value {
+/// The de-duplicated keys, their number, and the distinct blocks of the samples' risk points.
+fn distinct(samples: &[Sample]) -> (Value, usize, Value) {
     let mut set = RiskPointSet::new();
+    let mut added = 0;
     for s in samples {
-        set.add_sample(&s.location, s.t);
+        added += set.add_sample(&s.location, s.t);
     }
-    Value::Array(set.iter().map(|p| json!(hex(p.key()))).collect())
+    assert_eq!(added, set.len());
+    let keys = Value::Array(set.iter().map(|p| json!(hex(p.key()))).collect());
+    let blocks = Value::Array(
+        set.blocks()
+            .iter()
+            .map(|b| json!({"size": b.size().minutes(), "k": b.index().to_string()}))
+            .collect(),
+    );
+    (keys, if set.is_empty() { 0 } else { set.len() }, blocks)
 }
 
 fn ordered(s: &Sample) -> Value {
@@ -716,12 +760,11 @@ fn risk_points_file() -> Value {
         .collect();
     cases.push(("walking for half an hour", &["Dedupe"], walk));
     for (comment, flags, samples) in cases {
-        let d = distinct(&samples);
-        let n = d.as_array().map_or(0, Vec::len);
+        let (keys, n, blocks) = distinct(&samples);
         f.valid(
             comment,
             flags,
-            json!({"samples": samples_json(&samples), "orderedKeys": ordered(&samples[0]), "distinctKeys": d, "count": n}),
+            json!({"samples": samples_json(&samples), "orderedKeys": ordered(&samples[0]), "distinctKeys": keys, "count": n, "distinctBlocks": blocks}),
         );
     }
     f.finish()
@@ -731,8 +774,9 @@ pub(super) fn check_risk_points(_: &Group, t: &Test) -> Result<Verdict, String> 
     let samples = samples_from(t)?;
     let first = samples.first().ok_or("no sample")?;
     expect_value(t, "orderedKeys", ordered(first))?;
-    let d = distinct(&samples);
-    expect_value(t, "count", json!(d.as_array().map_or(0, Vec::len)))?;
-    expect_value(t, "distinctKeys", d)?;
+    let (keys, n, blocks) = distinct(&samples);
+    expect_value(t, "count", json!(n))?;
+    expect_value(t, "distinctKeys", keys)?;
+    expect_value(t, "distinctBlocks", blocks)?;
     Ok(Verdict::Valid)
 }
