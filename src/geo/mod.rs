@@ -229,6 +229,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn secrets_never_print() {
+        use std::format;
+        let cell = Location::new(1, 1).unwrap().cell(Layer::A);
+        let (state, _) = OprfClientState::blind(&cell, [3; 32]).unwrap();
+        for s in [
+            format!("{:?}", SaltKey::from_bytes([7; 32])),
+            format!("{:?}", Salt::from_bytes([7; 32])),
+            format!("{:?}", OprfSeed::from_bytes([7; 32])),
+            format!("{state:?}"),
+            format!("{:?}", UserId([7; 16])),
+        ] {
+            assert!(s.contains("redacted") && !s.contains('7'), "{s}");
+        }
+    }
+
+    #[test]
     fn codes_are_distinct_and_prefixed() {
         let codes: std::vec::Vec<_> = GeoError::ALL.iter().map(|e| e.code()).collect();
         for (i, a) in codes.iter().enumerate() {

@@ -117,7 +117,7 @@ impl SaltRequest {
     /// The encoding; `GEO_TOO_MANY_ITEMS` above 65 535 items.
     pub fn to_bytes(&self) -> Result<Vec<u8>, GeoError> {
         let n = u16::try_from(self.items.len()).map_err(|_| GeoError::TooManyItems)?;
-        let mut out = Vec::with_capacity(2 + 9 * self.items.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&n.to_be_bytes());
         for it in &self.items {
             out.push(it.size);
@@ -154,7 +154,7 @@ impl OprfRequest {
     /// The encoding; `GEO_TOO_MANY_ITEMS` above 65 535 items.
     pub fn to_bytes(&self) -> Result<Vec<u8>, GeoError> {
         let n = u16::try_from(self.items.len()).map_err(|_| GeoError::TooManyItems)?;
-        let mut out = Vec::with_capacity(2 + 41 * self.items.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&n.to_be_bytes());
         for it in &self.items {
             out.push(it.size);
@@ -188,7 +188,7 @@ impl SaltResponse {
     /// The encoding (`GEO_TOO_MANY_ITEMS` above 65 535 items).
     pub fn to_bytes(&self) -> Result<Vec<u8>, GeoError> {
         let n = u16::try_from(self.items.len()).map_err(|_| GeoError::TooManyItems)?;
-        let mut out = Vec::with_capacity(2 + 33 * self.items.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&n.to_be_bytes());
         for it in &self.items {
             match it {

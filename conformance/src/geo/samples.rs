@@ -52,6 +52,9 @@ fn filter_exec(
             got.insert("error".into(), json!(e.code()));
         }
     }
+    if let Some(last) = filt.last_kept() {
+        got.insert("lastKept".into(), json!(last.to_string()));
+    }
     Ok(got)
 }
 
