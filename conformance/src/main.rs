@@ -1,8 +1,14 @@
-//! `conformance`: generates the committed test vectors, lints vector files, and checks any vector
-//! file against the `contact-tracing` library (`spec/vectors.md`, `conformance/README.md`).
+//! `conformance`: generates the committed test vectors, lints vector files, checks any vector
+//! file against the `contact-tracing` library, and drives other implementations through the
+//! testee protocol (`spec/vectors.md`, `spec/conformance.md`, `conformance/README.md`).
 //!
 //! ```text
 //! cargo run -p conformance -- check [FILES...]      # default: every file under vectors/
+//! cargo run -p conformance -- check --impl CMD [--expect FILE] [--report FILE.md] [FILES...]
+//! cargo run -p conformance -- fuzz --impl CMD [--seconds N] [--type T] [--seed S] [--out DIR]
+//! cargo run -p conformance -- ct --impl CMD [--samples N] [--operation OP]
+//! cargo run -p conformance -- testee                # this library as a testee, on stdin/stdout
+//! cargo run -p conformance -- roles [--check]       # input/output roles of every group type
 //! cargo run -p conformance -- lint [FILES...]
 //! cargo run -p conformance -- generate [--check]    # --check: fail if a byte would change
 //! ```
@@ -15,6 +21,7 @@ mod event;
 mod geo;
 mod mix;
 mod nym;
+mod runner;
 mod tcn;
 mod vector;
 
@@ -51,11 +58,22 @@ fn main() -> ExitCode {
         None => ("check", &[][..]),
     };
     let result = match command {
+        "check"
+            if rest
+                .iter()
+                .any(|a| a == "--impl" || a.starts_with("--impl=")) =>
+        {
+            runner::check::command(rest)
+        }
         "check" => run_check(rest),
+        "testee" => runner::testee::serve(),
+        "fuzz" => runner::fuzz::command(rest),
+        "ct" => runner::ct::command(rest),
+        "roles" => run_roles(rest.iter().any(|a| a == "--check")),
         "lint" => run_lint(rest),
         "generate" => run_generate(rest.iter().any(|a| a == "--check")),
         _ => Err(format!(
-            "unknown command `{command}`; use check, lint or generate"
+            "unknown command `{command}`; use check, testee, fuzz, ct, roles, lint or generate"
         )),
     };
     match result {
@@ -197,6 +215,35 @@ fn run_check(args: &[String]) -> Result<(), String> {
             "{total_failed} failing tests, {} unknown group types",
             unknown_types.len()
         ));
+    }
+    Ok(())
+}
+
+/// Prints the output fields of every group type, where their roles come from, and the
+/// disagreements between the schema annotations and the reference handler (`--check`: fail on
+/// any).
+fn run_roles(check: bool) -> Result<(), String> {
+    let mut book = runner::RoleBook::new(&[]);
+    let mut problems = 0;
+    for t in book.known_types() {
+        let Some(r) = book.get(&t) else {
+            println!("{t}: no schema roles and no reference handler");
+            problems += 1;
+            continue;
+        };
+        let source = match r.roles.source {
+            runner::roles::RoleSource::Schema => "schema",
+            runner::roles::RoleSource::Captured => "captured (schema not annotated yet)",
+        };
+        let outputs: Vec<&str> = r.roles.outputs.iter().map(String::as_str).collect();
+        println!("{t} [{source}]: {}", outputs.join(", "));
+        for p in &r.problems {
+            println!("  problem: {p}");
+            problems += 1;
+        }
+    }
+    if check && problems > 0 {
+        return Err(format!("{problems} role problems"));
     }
     Ok(())
 }

@@ -208,12 +208,72 @@ pub fn u64_str_field(t: &Map<String, Value>, name: &str) -> Result<u64, String> 
         .map_err(|_| format!("`{name}` is not a decimal u64"))
 }
 
-/// Compares an output with the test's expectation, if the test states it.
+/// One output recorded in capture mode: the object the handler named (by address: the very
+/// test, group, step or list entry it was given), the field and the value it computed.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    /// Address of the `Map` passed to `expect_*` (compared, never dereferenced).
+    pub object: usize,
+    /// Output field name.
+    pub field: String,
+    /// The computed value, as it would appear in a vector (hex string for byte outputs).
+    pub value: Value,
+}
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Vec<Captured>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` in capture mode: while it runs on this thread, [`expect_hex`], [`expect_value`] and
+/// [`expect_outputs`] compare nothing and succeed, recording every output instead. This is how
+/// the reference testee (`spec/conformance.md`) turns the check handlers into an implementation
+/// that answers with outputs, and how the runner learns which fields a handler treats as outputs.
+/// Capture mode ends when `f` returns or unwinds.
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<Captured>) {
+    struct Restore(Option<Vec<Captured>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            CAPTURE.with(|c| *c.borrow_mut() = previous);
+        }
+    }
+    let restore = Restore(CAPTURE.with(|c| c.borrow_mut().replace(Vec::new())));
+    let result = f();
+    let captured = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    drop(restore);
+    (result, captured)
+}
+
+#[allow(dead_code)] // used by expect_value and expect_outputs
+fn capturing() -> bool {
+    CAPTURE.with(|c| c.borrow().is_some())
+}
+
+/// In capture mode records `(object, name, value())` and returns `true`; otherwise `false`.
+fn capture_output(t: &Map<String, Value>, name: &str, value: impl FnOnce() -> Value) -> bool {
+    CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some(records) => {
+            records.push(Captured {
+                object: t as *const Map<String, Value> as usize,
+                field: name.to_string(),
+                value: value(),
+            });
+            true
+        }
+        None => false,
+    })
+}
+
+/// Compares an output with the test's expectation, if the test states it (in capture mode, see
+/// [`capture`], records it instead).
 pub fn expect_hex(
     t: &Map<String, Value>,
     name: &str,
     actual: impl AsRef<[u8]>,
 ) -> Result<(), String> {
+    if capture_output(t, name, || Value::String(hex(actual.as_ref()))) {
+        return Ok(());
+    }
     if t.contains_key(name) {
         let want = hex_field(t, name)?;
         if want != actual.as_ref() {
@@ -233,8 +293,12 @@ pub fn expect_hex(
 /// [`expect_outputs`], called on the test object (or a step or list entry inside it) that the
 /// handler was given, never on a copy: the reference testee (`spec/conformance.md`) runs the
 /// handlers on inputs alone and collects the outputs through these three functions.
-#[allow(dead_code)]
+#[allow(dead_code)] // until every protocol's handlers use it
 pub fn expect_value(t: &Map<String, Value>, name: &str, actual: Value) -> Result<(), String> {
+    if capturing() {
+        capture_output(t, name, || actual);
+        return Ok(());
+    }
     match t.get(name) {
         Some(want) if *want != actual => {
             Err(format!("`{name}`: expected {want}, computed {actual}"))
@@ -247,8 +311,14 @@ pub fn expect_value(t: &Map<String, Value>, name: &str, actual: Value) -> Result
 /// [`expect_value`], an output the step does not state is a failure (`step lacks output`), so a
 /// vector cannot silently omit what a step yields. Same rule as [`expect_value`]: call it on the
 /// step object inside the test the handler was given.
-#[allow(dead_code)]
+#[allow(dead_code)] // until every protocol's handlers use it
 pub fn expect_outputs(step: &Map<String, Value>, got: Map<String, Value>) -> Result<(), String> {
+    if capturing() {
+        for (k, v) in got {
+            capture_output(step, &k, || v);
+        }
+        return Ok(());
+    }
     for (k, v) in got {
         match step.get(&k) {
             Some(want) if *want != v => {
