@@ -19,8 +19,8 @@ use std::time::Instant;
 
 use contact_tracing::geo::{
     risk_hash_classic, risk_points, BlockSize, CentralConfig, CentralServer, CentralStorage,
-    Location, MemoryStorage, OprfClientState, OprfSeed, RiskHash, SaltKey, TimeBlock, UploadRecord,
-    UserId,
+    ClientKey, Location, MemoryStorage, OprfClientState, OprfSeed, RiskHash, SaltKey, TimeBlock,
+    UploadRecord, UserId,
 };
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::ChaCha20Rng;
@@ -115,7 +115,10 @@ fn central(c: &mut Criterion) {
                 size: BlockSize::M5,
             });
         }
-        server.upload(&recs, 1000);
+        let client = ClientKey::from_ipv4((u as u32).to_be_bytes());
+        server
+            .upload(client, 1000, &recs)
+            .expect("within the bounds");
     }
     let built = started.elapsed();
     println!(

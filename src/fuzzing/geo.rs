@@ -6,8 +6,9 @@ use alloc::{collections::BTreeMap, vec::Vec};
 use crate::geo::{lattice_lookup, risk_points, CellId, Layer, Location, UploadRecord};
 #[cfg(feature = "alloc")]
 use crate::geo::{
-    ClientKey, GeoError, OprfClientState, OprfItem, OprfRequest, OprfSeed, SaltItem, SaltKey,
-    SaltRequest, SaltResponse, SaltServer, SaltServerConfig,
+    BlockSize, CentralConfig, CentralServer, CentralStorage, ClientKey, ClientLimits, GeoError,
+    MemoryStorage, OprfClientState, OprfItem, OprfRequest, OprfSeed, RiskHash, SaltItem, SaltKey,
+    SaltRequest, SaltResponse, SaltServer, SaltServerConfig, UserId,
 };
 
 /// `geo_cell_decode`: strict decoding never panics; an accepted id re-encodes to the input, its
@@ -81,12 +82,87 @@ pub fn geo_location(data: &[u8]) {
 }
 
 #[cfg(feature = "alloc")]
+/// The client of a fuzz op byte: four IPv4 addresses, then IPv6 /64s in three /48s.
+fn fuzz_client(b: u8) -> ClientKey {
+    match b % 10 {
+        n @ 0..=3 => ClientKey::from_ipv4([10, 0, 0, n]),
+        n => ClientKey::V6([0x20, 1, 0xd, 0xb8, 0, n % 3, 0, n]),
+    }
+}
+
+#[cfg(feature = "alloc")]
+/// A reference model of the admission table (`spec/geo.md §8.3` checks 1–4), written
+/// independently of `limit.rs`: a plain map scanned on every decision.
+struct AdmissionModel {
+    limits: ClientLimits,
+    last: BTreeMap<ClientKey, u64>,
+}
+
+#[cfg(feature = "alloc")]
+impl AdmissionModel {
+    fn family(&self, c: &ClientKey) -> usize {
+        let v4 = matches!(c, ClientKey::V4(_));
+        self.last
+            .keys()
+            .filter(|k| matches!(k, ClientKey::V4(_)) == v4)
+            .count()
+    }
+
+    fn prefix(&self, c: &ClientKey) -> usize {
+        match c.v6_prefix() {
+            None => 0,
+            Some(p) => self
+                .last
+                .keys()
+                .filter(|k| k.v6_prefix() == Some(p))
+                .count(),
+        }
+    }
+
+    fn full(&self, c: &ClientKey) -> (bool, bool) {
+        let cap = match c {
+            ClientKey::V4(_) => self.limits.max_v4_clients,
+            ClientKey::V6(_) => self.limits.max_v6_clients,
+        };
+        let prefix_full =
+            c.v6_prefix().is_some() && self.prefix(c) >= self.limits.max_clients_per_v6_prefix;
+        (self.family(c) >= cap, prefix_full)
+    }
+
+    fn admit(&mut self, c: ClientKey, now: u64) -> Result<(), GeoError> {
+        let w = u128::from(self.limits.window_s);
+        if let Some(&last) = self.last.get(&c) {
+            if u128::from(now) < u128::from(last) + w {
+                return Err(GeoError::RateLimited);
+            }
+        } else {
+            if self.full(&c) != (false, false) {
+                self.last
+                    .retain(|_, last| u128::from(now) < u128::from(*last) + w);
+            }
+            match self.full(&c) {
+                (true, _) => return Err(GeoError::ServerBusy),
+                (false, true) => return Err(GeoError::PrefixBusy),
+                _ => {}
+            }
+        }
+        self.last.insert(c, now);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "alloc")]
 /// `geo_salt_server_ops`: random request sequences against the salt server, compared with a
 /// reference model of the admission rules (`spec/geo.md §8.3`). Each op is 5 bytes: client,
 /// time delta (u16 BE), kind (even: classic, odd: OPRF), item count.
 pub fn geo_salt_server_ops(data: &[u8]) {
     let config = SaltServerConfig {
-        max_clients: 3,
+        clients: ClientLimits {
+            max_v4_clients: 3,
+            max_v6_clients: 4,
+            max_clients_per_v6_prefix: 2,
+            ..ClientLimits::default()
+        },
         max_salts: 20,
         max_evaluations: 3,
         ..SaltServerConfig::default()
@@ -103,10 +179,13 @@ pub fn geo_salt_server_ops(data: &[u8]) {
         .ok()
         .and_then(|c| OprfClientState::blind(&c, [7; 32]).ok())
         .map_or([0u8; 32], |(_, b)| b);
-    let mut model: BTreeMap<ClientKey, u64> = BTreeMap::new();
+    let mut model = AdmissionModel {
+        limits: config.clients,
+        last: BTreeMap::new(),
+    };
     let mut now = 1_700_000_000u64;
     for op in data.chunks_exact(5).take(64) {
-        let client = ClientKey::from_ipv4([10, 0, 0, op[0] % 5]);
+        let client = fuzz_client(op[0]);
         now += u64::from(u16::from_be_bytes([op[1], op[2]]));
         let oprf = op[3] % 2 == 1;
         let n = usize::from(op[4] % 24);
@@ -121,29 +200,12 @@ pub fn geo_salt_server_ops(data: &[u8]) {
                 (s, k)
             })
             .collect();
-        // Reference admission.
-        let window = config.window_s;
-        let expected: Result<(), GeoError> = match model.get(&client) {
-            Some(&last) if now < last + window => Err(GeoError::RateLimited),
-            Some(_) => Ok(()),
-            None => {
-                if model.len() >= config.max_clients {
-                    model.retain(|_, last| now < *last + window);
-                }
-                if model.len() >= config.max_clients {
-                    Err(GeoError::ServerBusy)
-                } else {
-                    Ok(())
-                }
-            }
+        let max = if oprf {
+            config.max_evaluations
+        } else {
+            config.max_salts
         };
-        let expected = expected.and_then(|()| {
-            model.insert(client, now);
-            let max = if oprf {
-                config.max_evaluations
-            } else {
-                config.max_salts
-            };
+        let expected = model.admit(client, now).and_then(|()| {
             if n == 0 {
                 Err(GeoError::EmptyRequest)
             } else if n > max {
@@ -186,8 +248,213 @@ pub fn geo_salt_server_ops(data: &[u8]) {
             (Err(e), Err(r)) => assert_eq!(*e, r.error),
             _ => panic!("model {expected:?} vs server {got:?}"),
         }
-        assert_eq!(server.last_request(&client), model.get(&client).copied());
-        assert_eq!(server.clients(), model.len());
+        assert_eq!(
+            server.last_request(&client),
+            model.last.get(&client).copied()
+        );
+        assert_eq!(server.clients(), model.last.len());
+        assert!(server.v4_clients() <= config.clients.max_v4_clients);
+        assert!(server.v6_clients() <= config.clients.max_v6_clients);
+    }
+}
+
+#[cfg(feature = "alloc")]
+/// A reference model of the central server (`spec/geo.md §9`): flat maps, a naive
+/// breadth-first search, every bound recomputed by counting.
+struct CentralModel {
+    config: CentralConfig,
+    admission: AdmissionModel,
+    records: BTreeMap<(u8, u8), u64>,
+    marks: BTreeMap<u8, (u8, u64)>,
+}
+
+#[cfg(feature = "alloc")]
+impl CentralModel {
+    fn upload(
+        &mut self,
+        client: ClientKey,
+        now: u64,
+        recs: &[(u8, u8)],
+    ) -> Result<usize, GeoError> {
+        self.admission.admit(client, now)?;
+        if recs.is_empty() {
+            return Err(GeoError::EmptyRequest);
+        }
+        if recs.len() > self.config.max_records_per_upload {
+            return Err(GeoError::TooManyItems);
+        }
+        let mut fresh: Vec<(u8, u8)> = recs
+            .iter()
+            .copied()
+            .filter(|r| !self.records.contains_key(r))
+            .collect();
+        fresh.sort_unstable();
+        fresh.dedup();
+        for &(user, _) in &fresh {
+            let held = self.records.keys().filter(|(u, _)| *u == user).count();
+            let new = fresh.iter().filter(|(u, _)| *u == user).count();
+            if held + new > self.config.max_records_per_user {
+                return Err(GeoError::UserQuota);
+            }
+        }
+        if self.records.len() + fresh.len() > self.config.max_records {
+            return Err(GeoError::StoreFull);
+        }
+        for r in recs {
+            self.records.insert(*r, now);
+        }
+        Ok(fresh.len())
+    }
+
+    fn positive(&mut self, user: u8, now: u64) -> Result<usize, GeoError> {
+        let mut visited = alloc::vec![user];
+        let mut frontier = alloc::vec![user];
+        let mut plan = Vec::new();
+        for level in 0..self.config.hops {
+            let mut hashes: Vec<u8> = self
+                .records
+                .keys()
+                .filter(|(u, _)| frontier.contains(u))
+                .map(|(_, h)| *h)
+                .collect();
+            hashes.sort_unstable();
+            hashes.dedup();
+            let mut next = Vec::new();
+            for (u, h) in self.records.keys() {
+                if hashes.contains(h) && !visited.contains(u) {
+                    visited.push(*u);
+                    next.push(*u);
+                }
+            }
+            plan.push((level, hashes));
+            frontier = next;
+        }
+        let mut new: Vec<u8> = plan
+            .iter()
+            .flat_map(|(_, hs)| hs.iter().copied())
+            .filter(|h| !self.marks.contains_key(h))
+            .collect();
+        new.sort_unstable();
+        new.dedup();
+        if self.marks.len() + new.len() > self.config.max_marks {
+            return Err(GeoError::StoreFull);
+        }
+        let mut n = 0;
+        for (level, hashes) in plan {
+            for h in &hashes {
+                let e = self.marks.entry(*h).or_insert((level, now));
+                *e = (e.0.min(level), now);
+            }
+            n += hashes.len();
+        }
+        Ok(n)
+    }
+
+    fn query(&self, user: u8) -> Vec<(u8, u8)> {
+        self.records
+            .keys()
+            .filter(|(u, _)| *u == user)
+            .filter_map(|(_, h)| self.marks.get(h).map(|m| (*h, m.0)))
+            .collect()
+    }
+
+    fn expire(&mut self, now: u64) {
+        let inc = self.config.incubation_s;
+        if now >= inc {
+            let cutoff = now - inc;
+            self.records.retain(|_, at| *at > cutoff);
+            self.marks.retain(|_, (_, at)| *at > cutoff);
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+fn fuzz_record(user: u8, hash: u8) -> UploadRecord {
+    let mut h = [0u8; 32];
+    h[0] = hash;
+    UploadRecord {
+        hash: RiskHash(h),
+        user: UserId([user; 16]),
+        size: BlockSize::M5,
+    }
+}
+
+#[cfg(feature = "alloc")]
+/// `geo_central_ops`: random uploads, positive reports, queries and expiry against the central
+/// server, compared with [`CentralModel`]; every bound of `spec/geo.md §9.3` holds throughout.
+/// The first byte picks `hops`; then each op is 4 bytes: kind, a, b, time delta.
+pub fn geo_central_ops(data: &[u8]) {
+    let Some((&first, ops)) = data.split_first() else {
+        return;
+    };
+    let config = CentralConfig {
+        hops: 1 + first % 3,
+        incubation_s: 1000,
+        clients: ClientLimits {
+            window_s: 60,
+            max_v4_clients: 3,
+            max_v6_clients: 3,
+            max_clients_per_v6_prefix: 2,
+        },
+        max_records_per_upload: 6,
+        max_records_per_user: 5,
+        max_records: 12,
+        max_marks: 8,
+    };
+    let Ok(mut server) = CentralServer::new(config, MemoryStorage::new()) else {
+        panic!("valid config")
+    };
+    let mut model = CentralModel {
+        config,
+        admission: AdmissionModel {
+            limits: config.clients,
+            last: BTreeMap::new(),
+        },
+        records: BTreeMap::new(),
+        marks: BTreeMap::new(),
+    };
+    let mut now = 10_000u64;
+    for op in ops.chunks_exact(4).take(96) {
+        now += u64::from(op[3]) * 7;
+        let (a, b) = (op[1], op[2]);
+        match op[0] % 4 {
+            0 => {
+                let recs: Vec<(u8, u8)> = (0..b % 8)
+                    .map(|i| ((a.wrapping_add(i / 3)) % 4, (b.wrapping_add(i * 5)) % 7))
+                    .collect();
+                let records: Vec<UploadRecord> =
+                    recs.iter().map(|&(u, h)| fuzz_record(u, h)).collect();
+                let client = fuzz_client(a / 4);
+                let want = model.upload(client, now, &recs);
+                let got = server.upload(client, now, &records).map_err(|r| r.error);
+                assert_eq!(want, got);
+            }
+            1 => {
+                let user = UserId([a % 4; 16]);
+                assert_eq!(
+                    model.positive(a % 4, now),
+                    server.report_positive(&user, now)
+                );
+            }
+            2 => {
+                let got: Vec<(u8, u8)> = server
+                    .query(&UserId([a % 4; 16]))
+                    .at_risk
+                    .iter()
+                    .map(|r| (r.hash.0[0], r.level))
+                    .collect();
+                assert_eq!(model.query(a % 4), got);
+            }
+            _ => {
+                model.expire(now);
+                server.expire(now);
+            }
+        }
+        assert_eq!(server.storage().record_count(), model.records.len());
+        assert_eq!(server.storage().mark_count(), model.marks.len());
+        assert!(server.storage().record_count() <= config.max_records);
+        assert!(server.storage().mark_count() <= config.max_marks);
+        assert!(server.clients() <= 6);
     }
 }
 
@@ -211,4 +478,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("geo_response_decode", geo_response_decode),
     ("geo_location", geo_location),
     ("geo_salt_server_ops", geo_salt_server_ops),
+    ("geo_central_ops", geo_central_ops),
 ];

@@ -1,9 +1,11 @@
-//! The central server's risk store (`spec/geo.md §9`), sans-IO over a storage trait.
+//! The central server's risk store (`spec/geo.md §9`), sans-IO over a storage trait, with the
+//! admission table and the record and mark bounds of `spec/geo.md §9.3`.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
 use super::hash::{RiskHash, UploadRecord, UserId};
+use super::limit::{ClientKey, ClientLimits, ClientTable, Refused};
 use super::time::BlockSize;
 use super::GeoError;
 
@@ -12,10 +14,14 @@ use super::GeoError;
 pub trait CentralStorage {
     /// Stores (or refreshes) a record received at `received_at`.
     fn put_record(&mut self, record: &UploadRecord, received_at: u64);
+    /// Whether `user` has a stored record of `hash`.
+    fn has_record(&self, user: &UserId, hash: &RiskHash) -> bool;
     /// The users who uploaded `hash`.
     fn users_of_hash(&self, hash: &RiskHash) -> Vec<UserId>;
     /// A user's records as `(hash, size)`, ascending by hash.
     fn records_of_user(&self, user: &UserId) -> Vec<(RiskHash, BlockSize)>;
+    /// Number of records of `user`.
+    fn user_record_count(&self, user: &UserId) -> usize;
     /// Marks `hash` at risk with `level` at `now`, keeping the smallest level.
     fn mark(&mut self, hash: &RiskHash, level: u8, now: u64);
     /// The level of `hash` if it is marked at risk.
@@ -24,6 +30,8 @@ pub trait CentralStorage {
     fn delete_through(&mut self, cutoff: u64);
     /// Number of stored records.
     fn record_count(&self) -> usize;
+    /// Number of hashes marked at risk.
+    fn mark_count(&self) -> usize;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +45,7 @@ struct Stored {
 pub struct MemoryStorage {
     by_user: BTreeMap<(UserId, RiskHash), Stored>,
     by_hash: BTreeMap<RiskHash, BTreeSet<UserId>>,
+    per_user: BTreeMap<UserId, usize>,
     marks: BTreeMap<RiskHash, (u8, u64)>,
 }
 
@@ -49,14 +58,18 @@ impl MemoryStorage {
 
 impl CentralStorage for MemoryStorage {
     fn put_record(&mut self, r: &UploadRecord, received_at: u64) {
-        self.by_user.insert(
-            (r.user, r.hash),
-            Stored {
-                size: r.size,
-                received_at,
-            },
-        );
+        let stored = Stored {
+            size: r.size,
+            received_at,
+        };
+        if self.by_user.insert((r.user, r.hash), stored).is_none() {
+            *self.per_user.entry(r.user).or_insert(0) += 1;
+        }
         self.by_hash.entry(r.hash).or_default().insert(r.user);
+    }
+
+    fn has_record(&self, user: &UserId, hash: &RiskHash) -> bool {
+        self.by_user.contains_key(&(*user, *hash))
     }
 
     fn users_of_hash(&self, hash: &RiskHash) -> Vec<UserId> {
@@ -75,6 +88,10 @@ impl CentralStorage for MemoryStorage {
             .collect()
     }
 
+    fn user_record_count(&self, user: &UserId) -> usize {
+        self.per_user.get(user).copied().unwrap_or(0)
+    }
+
     fn mark(&mut self, hash: &RiskHash, level: u8, now: u64) {
         let e = self.marks.entry(*hash).or_insert((level, now));
         e.0 = e.0.min(level);
@@ -86,7 +103,7 @@ impl CentralStorage for MemoryStorage {
     }
 
     fn delete_through(&mut self, cutoff: u64) {
-        let by_hash = &mut self.by_hash;
+        let (by_hash, per_user) = (&mut self.by_hash, &mut self.per_user);
         self.by_user.retain(|(user, hash), s| {
             let keep = s.received_at > cutoff;
             if !keep {
@@ -94,6 +111,12 @@ impl CentralStorage for MemoryStorage {
                     users.remove(user);
                     if users.is_empty() {
                         by_hash.remove(hash);
+                    }
+                }
+                if let Some(n) = per_user.get_mut(user) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        per_user.remove(user);
                     }
                 }
             }
@@ -105,6 +128,10 @@ impl CentralStorage for MemoryStorage {
     fn record_count(&self) -> usize {
         self.by_user.len()
     }
+
+    fn mark_count(&self) -> usize {
+        self.marks.len()
+    }
 }
 
 /// Central server configuration (`spec/geo.md §9.1`).
@@ -114,6 +141,16 @@ pub struct CentralConfig {
     pub hops: u8,
     /// Incubation period after which data is deleted, 1 s ..= 60 days.
     pub incubation_s: u64,
+    /// The upload admission table: window (60 ..= 86 400 s) and capacities.
+    pub clients: ClientLimits,
+    /// Records per upload, 1 ..= 2^20.
+    pub max_records_per_upload: usize,
+    /// Records held per user, 1 ..= 2^24.
+    pub max_records_per_user: usize,
+    /// Records held in all, 1 ..= 2^31.
+    pub max_records: usize,
+    /// Hashes marked at risk in all, 1 ..= 2^31.
+    pub max_marks: usize,
 }
 
 impl Default for CentralConfig {
@@ -121,6 +158,33 @@ impl Default for CentralConfig {
         CentralConfig {
             hops: 1,
             incubation_s: 14 * 86_400,
+            clients: ClientLimits {
+                window_s: 1800,
+                ..ClientLimits::default()
+            },
+            max_records_per_upload: 16_384,
+            max_records_per_user: 131_072,
+            max_records: 1 << 26,
+            max_marks: 1 << 26,
+        }
+    }
+}
+
+impl CentralConfig {
+    /// The ranges of `spec/geo.md §9.1`.
+    pub fn validate(&self) -> Result<(), GeoError> {
+        let ok = (1..=8).contains(&self.hops)
+            && (1..=60 * 86_400).contains(&self.incubation_s)
+            && (60..=86_400).contains(&self.clients.window_s)
+            && self.clients.capacities_valid()
+            && (1..=1 << 20).contains(&self.max_records_per_upload)
+            && (1..=1 << 24).contains(&self.max_records_per_user)
+            && (1..=1 << 31).contains(&self.max_records)
+            && (1..=1 << 31).contains(&self.max_marks);
+        if ok {
+            Ok(())
+        } else {
+            Err(GeoError::InvalidConfig)
         }
     }
 }
@@ -159,15 +223,23 @@ impl QueryAnswer {
 pub struct CentralServer<S: CentralStorage = MemoryStorage> {
     config: CentralConfig,
     storage: S,
+    table: ClientTable,
 }
 
 impl<S: CentralStorage> CentralServer<S> {
     /// A server over `storage`; `GEO_INVALID_CONFIG` if the configuration is out of range.
     pub fn new(config: CentralConfig, storage: S) -> Result<Self, GeoError> {
-        if !(1..=8).contains(&config.hops) || !(1..=60 * 86_400).contains(&config.incubation_s) {
-            return Err(GeoError::InvalidConfig);
-        }
-        Ok(CentralServer { config, storage })
+        config.validate()?;
+        Ok(CentralServer {
+            config,
+            storage,
+            table: ClientTable::new(config.clients),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CentralConfig {
+        &self.config
     }
 
     /// The storage.
@@ -175,33 +247,63 @@ impl<S: CentralStorage> CentralServer<S> {
         &self.storage
     }
 
-    /// Stores uploaded records received at `now` (`spec/geo.md §9.2`).
-    pub fn upload(&mut self, records: &[UploadRecord], now: u64) {
+    /// Number of clients in the upload admission table.
+    pub fn clients(&self) -> usize {
+        self.table.len()
+    }
+
+    /// An upload from `client` at `now` (`spec/geo.md §9.3`): admission, then the size and quota
+    /// checks, then every record is stored with `received_at = now` (a record equal in hash and
+    /// user to a stored one refreshes it). All or nothing; returns the number of new records.
+    pub fn upload(
+        &mut self,
+        client: ClientKey,
+        now: u64,
+        records: &[UploadRecord],
+    ) -> Result<usize, Refused> {
+        self.table.admit(client, now)?;
+        if records.is_empty() {
+            return Err(Refused::new(GeoError::EmptyRequest));
+        }
+        if records.len() > self.config.max_records_per_upload {
+            return Err(Refused::new(GeoError::TooManyItems));
+        }
+        let mut fresh = BTreeSet::new();
+        let mut per_user = BTreeMap::<UserId, usize>::new();
+        for r in records {
+            if !self.storage.has_record(&r.user, &r.hash) && fresh.insert((r.user, r.hash)) {
+                *per_user.entry(r.user).or_insert(0) += 1;
+            }
+        }
+        for (user, n) in &per_user {
+            let held = self.storage.user_record_count(user);
+            if held.saturating_add(*n) > self.config.max_records_per_user {
+                return Err(Refused::new(GeoError::UserQuota));
+            }
+        }
+        if self.storage.record_count().saturating_add(fresh.len()) > self.config.max_records {
+            return Err(Refused::new(GeoError::StoreFull));
+        }
         for r in records {
             self.storage.put_record(r, now);
         }
+        Ok(fresh.len())
     }
 
     /// A positive report by `user` at `now`: breadth-first marking over `hops` levels
-    /// (`spec/geo.md §9.2`). Returns the number of hashes marked (with multiplicity of levels).
-    pub fn report_positive(&mut self, user: &UserId, now: u64) -> usize {
+    /// (`spec/geo.md §9.2`). Returns the sum over levels of the hashes marked at that level;
+    /// `GEO_STORE_FULL` (nothing marked) if the new marks would exceed `max_marks`.
+    pub fn report_positive(&mut self, user: &UserId, now: u64) -> Result<usize, GeoError> {
         let mut visited = BTreeSet::new();
         visited.insert(*user);
         let mut frontier = alloc::vec![*user];
-        let mut marked = 0usize;
+        let mut plan: Vec<(u8, BTreeSet<RiskHash>)> = Vec::new();
         for level in 0..self.config.hops {
             let mut hashes = BTreeSet::new();
             for u in &frontier {
                 for (h, _) in self.storage.records_of_user(u) {
                     hashes.insert(h);
                 }
-            }
-            for h in &hashes {
-                self.storage.mark(h, level, now);
-            }
-            marked += hashes.len();
-            if level + 1 >= self.config.hops {
-                break;
             }
             let mut next = Vec::new();
             for h in &hashes {
@@ -211,12 +313,26 @@ impl<S: CentralStorage> CentralServer<S> {
                     }
                 }
             }
-            if next.is_empty() {
-                break;
-            }
+            plan.push((level, hashes));
             frontier = next;
         }
-        marked
+        let new_marks = plan
+            .iter()
+            .flat_map(|(_, hs)| hs.iter())
+            .filter(|h| self.storage.mark_of(h).is_none())
+            .collect::<BTreeSet<_>>()
+            .len();
+        if self.storage.mark_count().saturating_add(new_marks) > self.config.max_marks {
+            return Err(GeoError::StoreFull);
+        }
+        let mut marked = 0usize;
+        for (level, hashes) in &plan {
+            for h in hashes {
+                self.storage.mark(h, *level, now);
+            }
+            marked += hashes.len();
+        }
+        Ok(marked)
     }
 
     /// The user's records whose hash is at risk (`spec/geo.md §9.2`).
@@ -246,6 +362,8 @@ impl<S: CentralStorage> CentralServer<S> {
 mod tests {
     use super::*;
 
+    const CLIENT: ClientKey = ClientKey::V4([10, 0, 0, 1]);
+
     fn rec(h: u8, u: u8) -> UploadRecord {
         UploadRecord {
             hash: RiskHash([h; 32]),
@@ -271,12 +389,13 @@ mod tests {
                 CentralConfig {
                     hops,
                     incubation_s: 1000,
+                    ..CentralConfig::default()
                 },
                 MemoryStorage::new(),
             )
             .unwrap();
-            c.upload(&recs, 100);
-            c.report_positive(&UserId([1; 16]), 200);
+            assert_eq!(c.upload(CLIENT, 100, &recs), Ok(7));
+            c.report_positive(&UserId([1; 16]), 200).unwrap();
             let exp: std::vec::Vec<_> = (1..=5)
                 .map(|u| c.query(&UserId([u; 16])).exposure())
                 .collect();
@@ -296,7 +415,7 @@ mod tests {
             CentralServer::new(
                 CentralConfig {
                     hops: 0,
-                    incubation_s: 1
+                    ..CentralConfig::default()
                 },
                 MemoryStorage::new()
             )
@@ -308,9 +427,53 @@ mod tests {
     #[test]
     fn later_upload_matches_earlier_mark() {
         let mut c = CentralServer::new(CentralConfig::default(), MemoryStorage::new()).unwrap();
-        c.upload(&[rec(1, 1)], 0);
-        c.report_positive(&UserId([1; 16]), 10);
-        c.upload(&[rec(1, 2)], 20);
+        c.upload(CLIENT, 0, &[rec(1, 1)]).unwrap();
+        c.report_positive(&UserId([1; 16]), 10).unwrap();
+        c.upload(ClientKey::from_ipv4([10, 0, 0, 2]), 20, &[rec(1, 2)])
+            .unwrap();
         assert_eq!(c.query(&UserId([2; 16])).exposure(), Some(1));
+    }
+
+    #[test]
+    fn quotas_are_all_or_nothing() {
+        let mut c = CentralServer::new(
+            CentralConfig {
+                max_records_per_upload: 3,
+                max_records_per_user: 2,
+                max_records: 3,
+                max_marks: 1,
+                ..CentralConfig::default()
+            },
+            MemoryStorage::new(),
+        )
+        .unwrap();
+        let client = |i: u8| ClientKey::from_ipv4([10, 0, 1, i]);
+        let err = |r: Result<usize, Refused>| r.unwrap_err().error;
+        assert_eq!(err(c.upload(client(1), 0, &[])), GeoError::EmptyRequest);
+        assert_eq!(
+            err(c.upload(client(2), 0, &[rec(1, 1); 4])),
+            GeoError::TooManyItems
+        );
+        // Duplicates within an upload count once.
+        assert_eq!(c.upload(client(3), 0, &[rec(1, 1), rec(1, 1)]), Ok(1));
+        assert_eq!(
+            err(c.upload(client(4), 0, &[rec(2, 1), rec(3, 1)])),
+            GeoError::UserQuota
+        );
+        assert_eq!(c.upload(client(5), 0, &[rec(2, 1), rec(1, 2)]), Ok(2));
+        assert_eq!(
+            err(c.upload(client(6), 0, &[rec(4, 3)])),
+            GeoError::StoreFull
+        );
+        // A refresh adds nothing and is allowed at the bound.
+        assert_eq!(c.upload(client(7), 0, &[rec(1, 1)]), Ok(0));
+        assert_eq!(c.storage().record_count(), 3);
+        assert_eq!(
+            c.report_positive(&UserId([1; 16]), 5),
+            Err(GeoError::StoreFull)
+        );
+        assert_eq!(c.storage().mark_count(), 0);
+        assert_eq!(c.report_positive(&UserId([2; 16]), 5), Ok(1));
+        assert_eq!(c.report_positive(&UserId([2; 16]), 6), Ok(1));
     }
 }

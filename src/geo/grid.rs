@@ -107,8 +107,9 @@ pub fn scale_q30(lat_e6: i32) -> i64 {
     let a = lat_e6.unsigned_abs().min(90_000_000);
     let i = (a / 100_000) as usize;
     let f = i64::from(a % 100_000);
+    // At i = 900 there is no entry i + 1: k = 0.
     match (COS_Q30.get(i), COS_Q30.get(i + 1)) {
-        (Some(&ci), Some(&cn)) if i < 900 => {
+        (Some(&ci), Some(&cn)) => {
             let (ci, cn) = (i64::from(ci), i64::from(cn));
             ci - ((ci - cn) * f) / 100_000
         }
@@ -203,27 +204,30 @@ impl Location {
 /// Cell lookup of `spec/geo.md §2.5`: the `(r, c)` of the lattice point nearest to the plane point
 /// `(x, y)`, ties to the smaller `r`, then the smaller `c`. Inputs in plane units (µdeg × `S`).
 ///
-/// The arithmetic is exact for every plane point of `spec/geo.md §2.3` and every cell centre:
-/// `|x| ≤ 3.3·10^15`, `|y| ≤ 9.7·10^16`, all products stay below `2^62`.
+/// Computed in `i128`, so it is exact (and never overflows) for every `i64` input, not only the
+/// plane points of `spec/geo.md §2.3`.
 pub fn lattice_lookup(x: i64, y: i64, p: &LatticeParams) -> (i64, i64) {
-    let (w, v, ox, oy) = (p.w * SCALE, p.v * SCALE, p.ox * SCALE, p.oy * SCALE);
+    let s = i128::from(SCALE);
+    let (w, v) = (i128::from(p.w) * s, i128::from(p.v) * s);
+    let (ox, oy) = (i128::from(p.ox) * s, i128::from(p.oy) * s);
+    let (x, y) = (i128::from(x), i128::from(y));
     let r0 = (y - oy).div_euclid(v);
-    let mut best: Option<(i128, i64, i64)> = None;
+    let mut best: Option<(i128, i128, i128)> = None;
     for r in [r0, r0 + 1] {
         let cl = (2 * (x - ox) - r * w).div_euclid(2 * w);
         for c in [cl, cl + 1] {
-            let cx = c * w + r * (w / 2) + ox;
-            let cy = r * v + oy;
-            let dx = i128::from(x) - i128::from(cx);
-            let dy = i128::from(y) - i128::from(cy);
+            let (dx, dy) = (x - (c * w + r * (w / 2) + ox), y - (r * v + oy));
             let cand = (dx * dx + dy * dy, r, c);
-            best = match best {
-                Some(b) if b <= cand => Some(b),
-                _ => Some(cand),
-            };
+            // The lexicographic minimum of (d, r, c): ties to the smaller r, then c.
+            best = Some(best.map_or(cand, |b| b.min(cand)));
         }
     }
-    best.map_or((r0, 0), |(_, r, c)| (r, c))
+    // |r| ≤ 2^63 / V and |c| ≤ 2^64 / W: both fit an i64.
+    best.map_or((0, 0), |(_, r, c)| (narrow(r), narrow(c)))
+}
+
+fn narrow(v: i128) -> i64 {
+    v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// Length of an encoded cell id.
@@ -239,7 +243,7 @@ pub struct CellId {
 }
 
 fn saturate(v: i64) -> i32 {
-    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 impl CellId {
@@ -343,11 +347,13 @@ impl CellId {
         u64::from_be_bytes(first)
     }
 
-    /// The salt server of this cell among `n` servers: `D mod n` (`spec/geo.md §5.1`).
-    pub fn server_index(&self, n: u16) -> Result<u16, GeoError> {
-        if n == 0 {
-            return Err(GeoError::InvalidServerCount);
-        }
+    /// The salt server of this cell among `n` servers: `D mod n` (`spec/geo.md §5.1`);
+    /// `GEO_INVALID_SERVER_COUNT` unless `1 ≤ n ≤ 65 535`.
+    pub fn server_index(&self, n: u32) -> Result<u16, GeoError> {
+        let n = u16::try_from(n)
+            .ok()
+            .filter(|&n| n != 0)
+            .ok_or(GeoError::InvalidServerCount)?;
         Ok((self.d_number() % u64::from(n)) as u16)
     }
 }
@@ -469,6 +475,8 @@ mod tests {
         assert_eq!(d.layer(), Layer::D);
         assert_eq!(d.d_cell(), d);
         assert_eq!(a.server_index(0), Err(GeoError::InvalidServerCount));
+        assert_eq!(a.server_index(65_536), Err(GeoError::InvalidServerCount));
+        assert!(a.server_index(65_535).is_ok());
         assert!(a.server_index(7).unwrap() < 7);
     }
 }

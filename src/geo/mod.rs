@@ -27,6 +27,8 @@ mod cos_table;
 mod filter;
 mod grid;
 mod hash;
+#[cfg(feature = "alloc")]
+mod limit;
 mod oprf;
 #[cfg(feature = "alloc")]
 mod salt;
@@ -50,14 +52,16 @@ pub use grid::{
 pub use hash::{
     risk_hash_classic, risk_hash_oprf, RiskHash, UploadRecord, UserId, UPLOAD_RECORD_LEN,
 };
+#[cfg(feature = "alloc")]
+pub use limit::{ClientKey, ClientLimits, Refused, MAX_TABLE_CLIENTS, V6_PREFIX_SLOTS};
 pub use oprf::{
     oprf_blind_raw, oprf_derive_key_raw, oprf_evaluate_raw, oprf_finalize_raw, OprfClientState,
-    OprfOutput, OprfSeed, ELEMENT_LEN, OPRF_OUTPUT_LEN,
+    OprfOutput, OprfSeed, ELEMENT_LEN, MAX_OPRF_STRING, OPRF_OUTPUT_LEN, SEED_LEN,
 };
 #[cfg(feature = "alloc")]
 pub use salt::{
-    ClientKey, ItemAnswer, OprfItem, OprfRequest, Refused, SaltItem, SaltRequest, SaltResponse,
-    SaltServer, SaltServerConfig,
+    ItemAnswer, OprfItem, OprfRequest, SaltItem, SaltRequest, SaltResponse, SaltServer,
+    SaltServerConfig,
 };
 pub use salt_key::{Salt, SaltKey};
 #[cfg(feature = "alloc")]
@@ -92,18 +96,24 @@ pub enum GeoError {
     SampleTooSoon,
     /// A block size outside {5, 10, 20, 40, 80} minutes (`§4.1`).
     InvalidBlockSize,
-    /// Zero salt servers (`§5.1`).
+    /// A salt-server count outside 1 ..= 65 535 (`§5.1`).
     InvalidServerCount,
     /// A configuration value outside its range (`§3.2`, `§8.2`, `§9.1`).
     InvalidConfig,
     /// The client asked within its rate-limit window (`§8.3`).
     RateLimited,
-    /// The salt server's client table is full (`§8.3`).
+    /// The admission table holds as many clients of this address family as allowed (`§8.3`).
     ServerBusy,
+    /// The admission table holds as many clients of this IPv6 /48 as allowed (`§8.3`).
+    PrefixBusy,
     /// A request without items (`§8.3`).
     EmptyRequest,
     /// More items than the server allows per request (`§8.3`).
     TooManyItems,
+    /// The upload would take a user past `max_records_per_user` (`§9.3`).
+    UserQuota,
+    /// The central store holds `max_records` records or `max_marks` marks (`§9.3`).
+    StoreFull,
     /// A time block after the next one (`§8.3`).
     BlockInFuture,
     /// A time block that ended more than `max_past_s` ago (`§8.3`).
@@ -112,13 +122,20 @@ pub enum GeoError {
     InvalidElement,
     /// A blind scalar that is zero or not canonical (`§6`).
     InvalidBlind,
+    /// RFC 9497 `DeriveKeyPair` refused: seed not 32 bytes, `info` longer than 65 535 bytes,
+    /// or `DeriveKeyPairError` (`§6`).
+    DeriveKeyPairFailed,
+    /// An OPRF input longer than 65 535 bytes, or RFC 9497 `InvalidInputError` (`§6`).
+    InvalidInput,
+    /// A server key `skS` that is not a canonical non-zero scalar (`§6`, raw API).
+    InvalidKey,
     /// An unknown response status byte (`§10`).
     InvalidStatus,
 }
 
 impl GeoError {
     /// Every error, in the order of the spec's error table.
-    pub const ALL: [GeoError; 22] = [
+    pub const ALL: [GeoError; 28] = [
         GeoError::LatitudeOutOfRange,
         GeoError::LongitudeOutOfRange,
         GeoError::Truncated,
@@ -134,12 +151,18 @@ impl GeoError {
         GeoError::InvalidConfig,
         GeoError::RateLimited,
         GeoError::ServerBusy,
+        GeoError::PrefixBusy,
         GeoError::EmptyRequest,
         GeoError::TooManyItems,
+        GeoError::UserQuota,
+        GeoError::StoreFull,
         GeoError::BlockInFuture,
         GeoError::BlockExpired,
         GeoError::InvalidElement,
         GeoError::InvalidBlind,
+        GeoError::DeriveKeyPairFailed,
+        GeoError::InvalidInput,
+        GeoError::InvalidKey,
         GeoError::InvalidStatus,
     ];
 
@@ -165,12 +188,18 @@ impl ErrorCode for GeoError {
             GeoError::InvalidConfig => "GEO_INVALID_CONFIG",
             GeoError::RateLimited => "GEO_RATE_LIMITED",
             GeoError::ServerBusy => "GEO_SERVER_BUSY",
+            GeoError::PrefixBusy => "GEO_PREFIX_BUSY",
             GeoError::EmptyRequest => "GEO_EMPTY_REQUEST",
             GeoError::TooManyItems => "GEO_TOO_MANY_ITEMS",
+            GeoError::UserQuota => "GEO_USER_QUOTA",
+            GeoError::StoreFull => "GEO_STORE_FULL",
             GeoError::BlockInFuture => "GEO_BLOCK_IN_FUTURE",
             GeoError::BlockExpired => "GEO_BLOCK_EXPIRED",
             GeoError::InvalidElement => "GEO_INVALID_ELEMENT",
             GeoError::InvalidBlind => "GEO_INVALID_BLIND",
+            GeoError::DeriveKeyPairFailed => "GEO_DERIVE_KEY_PAIR_FAILED",
+            GeoError::InvalidInput => "GEO_INVALID_INPUT",
+            GeoError::InvalidKey => "GEO_INVALID_KEY",
             GeoError::InvalidStatus => "GEO_INVALID_STATUS",
         }
     }
@@ -198,6 +227,22 @@ impl std::error::Error for GeoError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        use std::format;
+        let cell = Location::new(1, 1).unwrap().cell(Layer::A);
+        let (state, _) = OprfClientState::blind(&cell, [3; 32]).unwrap();
+        for s in [
+            format!("{:?}", SaltKey::from_bytes([7; 32])),
+            format!("{:?}", Salt::from_bytes([7; 32])),
+            format!("{:?}", OprfSeed::from_bytes([7; 32])),
+            format!("{state:?}"),
+            format!("{:?}", UserId([7; 16])),
+        ] {
+            assert!(s.contains("redacted") && !s.contains('7'), "{s}");
+        }
+    }
 
     #[test]
     fn codes_are_distinct_and_prefixed() {

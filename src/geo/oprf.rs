@@ -66,35 +66,60 @@ fn check_blind(blind: &[u8; 32]) -> Result<(), GeoError> {
     }
 }
 
+/// Length of a DeriveKeyPair seed (`Ns`, RFC 9497 §4.1).
+pub const SEED_LEN: usize = 32;
+/// Longest `info` of DeriveKeyPair and longest OPRF input: both are length-prefixed with two bytes.
+pub const MAX_OPRF_STRING: usize = u16::MAX as usize;
+
 /// RFC 9497 `DeriveKeyPair(seed, info)` for mode OPRF; returns `skS` (32 bytes, little-endian).
+/// Checks, in order (`spec/geo.md §6`): `seed` is 32 bytes, `info` at most 65 535 bytes; both
+/// and RFC 9497's `DeriveKeyPairError` are `GEO_DERIVE_KEY_PAIR_FAILED`.
 pub fn oprf_derive_key_raw(seed: &[u8], info: &[u8]) -> Result<[u8; 32], GeoError> {
+    if seed.len() != SEED_LEN || info.len() > MAX_OPRF_STRING {
+        return Err(GeoError::DeriveKeyPairFailed);
+    }
     let server = OprfServer::<Ristretto255>::new_from_seed(seed, info)
-        .map_err(|_| GeoError::InvalidConfig)?;
+        .map_err(|_| GeoError::DeriveKeyPairFailed)?;
     let mut out = [0u8; 32];
     out.copy_from_slice(&server.serialize());
     Ok(out)
 }
 
-/// RFC 9497 `Blind(input)` with an explicit blind scalar (canonical, non-zero, else
-/// `GEO_INVALID_BLIND`); returns `blindedElement`.
+/// RFC 9497 `Blind(input)` with an explicit blind scalar; returns `blindedElement`. Checks, in
+/// order (`spec/geo.md §6`): the blind is canonical and non-zero (`GEO_INVALID_BLIND`); the input
+/// is at most 65 535 bytes and does not hash to the identity (`GEO_INVALID_INPUT`).
 pub fn oprf_blind_raw(input: &[u8], blind: &[u8; 32]) -> Result<[u8; ELEMENT_LEN], GeoError> {
     check_blind(blind)?;
+    check_input(input)?;
     let mut rng = FixedBlind {
         bytes: *blind,
         used: false,
     };
     let res =
-        OprfClient::<Ristretto255>::blind(input, &mut rng).map_err(|_| GeoError::InvalidBlind)?;
+        OprfClient::<Ristretto255>::blind(input, &mut rng).map_err(|_| GeoError::InvalidInput)?;
     let mut out = [0u8; ELEMENT_LEN];
     out.copy_from_slice(&res.message.serialize());
+    // r·P is the identity only if P is (r ≠ 0 in a prime-order group): RFC 9497's
+    // InvalidInputError. No input is known to hash to the identity.
+    if out == [0u8; ELEMENT_LEN] {
+        return Err(GeoError::InvalidInput);
+    }
     Ok(out)
 }
 
-/// RFC 9497 `BlindEvaluate(skS, blindedElement)`; `GEO_INVALID_ELEMENT` if the element is not a
-/// canonical, non-identity ristretto255 encoding.
+fn check_input(input: &[u8]) -> Result<(), GeoError> {
+    if input.len() > MAX_OPRF_STRING {
+        Err(GeoError::InvalidInput)
+    } else {
+        Ok(())
+    }
+}
+
+/// RFC 9497 `BlindEvaluate(skS, blindedElement)`. Checks, in order: `skS` is a canonical
+/// non-zero scalar (`GEO_INVALID_KEY`); the element is a canonical, non-identity ristretto255
+/// encoding of 32 bytes (`GEO_INVALID_ELEMENT`).
 pub fn oprf_evaluate_raw(sk: &[u8; 32], blinded: &[u8]) -> Result<[u8; ELEMENT_LEN], GeoError> {
-    let server =
-        OprfServer::<Ristretto255>::new_with_key(sk).map_err(|_| GeoError::InvalidConfig)?;
+    let server = OprfServer::<Ristretto255>::new_with_key(sk).map_err(|_| GeoError::InvalidKey)?;
     evaluate_with(&server, blinded)
 }
 
@@ -112,13 +137,16 @@ fn evaluate_with(
     Ok(out)
 }
 
-/// RFC 9497 `Finalize(input, blind, evaluationElement)`: the 64-byte output.
+/// RFC 9497 `Finalize(input, blind, evaluationElement)`: the 64-byte output. Checks, in order:
+/// the blind (`GEO_INVALID_BLIND`), the input length (`GEO_INVALID_INPUT`), the element
+/// (`GEO_INVALID_ELEMENT`).
 pub fn oprf_finalize_raw(
     input: &[u8],
     blind: &[u8; 32],
     evaluation: &[u8],
 ) -> Result<OprfOutput, GeoError> {
     check_blind(blind)?;
+    check_input(input)?;
     let client =
         OprfClient::<Ristretto255>::deserialize(blind).map_err(|_| GeoError::InvalidBlind)?;
     if evaluation.len() != ELEMENT_LEN {
@@ -128,7 +156,7 @@ pub fn oprf_finalize_raw(
         .map_err(|_| GeoError::InvalidElement)?;
     let out = client
         .finalize(input, &eval)
-        .map_err(|_| GeoError::InvalidElement)?;
+        .map_err(|_| GeoError::InvalidInput)?;
     let mut bytes = [0u8; OPRF_OUTPUT_LEN];
     bytes.copy_from_slice(&out);
     Ok(OprfOutput(bytes))
@@ -161,7 +189,7 @@ impl OprfSeed {
     /// The server's answer to a blinded element for `block` (`spec/geo.md §6`).
     pub fn evaluate(&self, block: &TimeBlock, blinded: &[u8]) -> Result<[u8; 32], GeoError> {
         let server = OprfServer::<Ristretto255>::new_from_seed(&self.0, &Self::block_info(block))
-            .map_err(|_| GeoError::InvalidConfig)?;
+            .map_err(|_| GeoError::DeriveKeyPairFailed)?;
         evaluate_with(&server, blinded)
     }
 }

@@ -1,49 +1,19 @@
 //! The salt server as a sans-IO state machine, and its wire messages (`spec/geo.md §8`, `§10`).
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
+use super::limit::{ClientKey, ClientLimits, ClientTable, Refused};
 use super::oprf::{OprfSeed, ELEMENT_LEN};
 use super::salt_key::SaltKey;
 use super::time::{BlockSize, TimeBlock};
 use super::GeoError;
 use crate::wire::{decode_exact, Reader};
 
-/// A client's rate-limit key: an IPv4 /32 or an IPv6 /64 (`spec/geo.md §8.1`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ClientKey {
-    /// An IPv4 address.
-    V4([u8; 4]),
-    /// The first 64 bits of an IPv6 address.
-    V6([u8; 8]),
-}
-
-impl ClientKey {
-    /// The key of an IPv4 address.
-    pub fn from_ipv4(addr: [u8; 4]) -> Self {
-        ClientKey::V4(addr)
-    }
-
-    /// The key of an IPv6 address: its /64, except that an IPv4-mapped address `::ffff:a.b.c.d`
-    /// is keyed as `a.b.c.d`.
-    pub fn from_ipv6(addr: [u8; 16]) -> Self {
-        let (head, tail) = addr.split_at(12);
-        if head == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
-            let mut v4 = [0u8; 4];
-            v4.copy_from_slice(tail);
-            return ClientKey::V4(v4);
-        }
-        let mut p = [0u8; 8];
-        p.copy_from_slice(addr.get(..8).unwrap_or(&[0u8; 8]));
-        ClientKey::V6(p)
-    }
-}
-
 /// Salt server configuration (`spec/geo.md §8.2`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SaltServerConfig {
-    /// Rate-limit window, 3 600 ..= 10 800 s.
-    pub window_s: u64,
+    /// The admission table: window (3 600 ..= 10 800 s) and capacities.
+    pub clients: ClientLimits,
     /// Classic items per request, 1 ..= 1 024.
     pub max_salts: usize,
     /// OPRF items per request, 1 ..= 4 096.
@@ -52,53 +22,33 @@ pub struct SaltServerConfig {
     pub max_past_s: u64,
     /// Tolerated client clock lead, 0 ..= 3 600 s.
     pub skew_s: u64,
-    /// Capacity of the client table, ≥ 1.
-    pub max_clients: usize,
 }
 
 impl Default for SaltServerConfig {
     fn default() -> Self {
         SaltServerConfig {
-            window_s: 3600,
+            clients: ClientLimits::default(),
             max_salts: 90,
             max_evaluations: 400,
             max_past_s: 10_800,
             skew_s: 0,
-            max_clients: 1_000_000,
         }
     }
 }
 
 impl SaltServerConfig {
-    fn validate(&self) -> Result<(), GeoError> {
-        let ok = (3600..=10_800).contains(&self.window_s)
+    /// The ranges of `spec/geo.md §8.2`.
+    pub fn validate(&self) -> Result<(), GeoError> {
+        let ok = (3600..=10_800).contains(&self.clients.window_s)
+            && self.clients.capacities_valid()
             && (1..=1024).contains(&self.max_salts)
             && (1..=4096).contains(&self.max_evaluations)
             && self.max_past_s <= 86_400
-            && self.skew_s <= 3600
-            && self.max_clients >= 1;
+            && self.skew_s <= 3600;
         if ok {
             Ok(())
         } else {
             Err(GeoError::InvalidConfig)
-        }
-    }
-}
-
-/// A whole-request refusal (`spec/geo.md §8.3`, checks 1, 2, 4, 5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Refused {
-    /// Why.
-    pub error: GeoError,
-    /// For `GEO_RATE_LIMITED`: the first time the client may ask again.
-    pub retry_at: Option<u64>,
-}
-
-impl Refused {
-    fn new(error: GeoError) -> Self {
-        Refused {
-            error,
-            retry_at: None,
         }
     }
 }
@@ -167,7 +117,7 @@ impl SaltRequest {
     /// The encoding; `GEO_TOO_MANY_ITEMS` above 65 535 items.
     pub fn to_bytes(&self) -> Result<Vec<u8>, GeoError> {
         let n = u16::try_from(self.items.len()).map_err(|_| GeoError::TooManyItems)?;
-        let mut out = Vec::with_capacity(2 + 9 * self.items.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&n.to_be_bytes());
         for it in &self.items {
             out.push(it.size);
@@ -204,7 +154,7 @@ impl OprfRequest {
     /// The encoding; `GEO_TOO_MANY_ITEMS` above 65 535 items.
     pub fn to_bytes(&self) -> Result<Vec<u8>, GeoError> {
         let n = u16::try_from(self.items.len()).map_err(|_| GeoError::TooManyItems)?;
-        let mut out = Vec::with_capacity(2 + 41 * self.items.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&n.to_be_bytes());
         for it in &self.items {
             out.push(it.size);
@@ -238,7 +188,7 @@ impl SaltResponse {
     /// The encoding (`GEO_TOO_MANY_ITEMS` above 65 535 items).
     pub fn to_bytes(&self) -> Result<Vec<u8>, GeoError> {
         let n = u16::try_from(self.items.len()).map_err(|_| GeoError::TooManyItems)?;
-        let mut out = Vec::with_capacity(2 + 33 * self.items.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&n.to_be_bytes());
         for it in &self.items {
             match it {
@@ -279,7 +229,7 @@ pub struct SaltServer {
     config: SaltServerConfig,
     key: SaltKey,
     oprf: OprfSeed,
-    last: BTreeMap<ClientKey, u64>,
+    table: ClientTable,
 }
 
 impl SaltServer {
@@ -290,7 +240,7 @@ impl SaltServer {
             config,
             key,
             oprf,
-            last: BTreeMap::new(),
+            table: ClientTable::new(config.clients),
         })
     }
 
@@ -299,17 +249,33 @@ impl SaltServer {
         &self.config
     }
 
-    /// The time of `client`'s last accepted request.
+    /// The time of `client`'s last accepted request, if the table holds it.
     pub fn last_request(&self, client: &ClientKey) -> Option<u64> {
-        self.last.get(client).copied()
+        self.table.last_request(client)
     }
 
-    /// Number of clients in the table.
+    /// Number of clients in the table (bounded by `max_v4_clients + max_v6_clients`).
     pub fn clients(&self) -> usize {
-        self.last.len()
+        self.table.len()
     }
 
-    /// Checks 1–5 of `spec/geo.md §8.3`.
+    /// Number of IPv4 clients in the table (at most `max_v4_clients`).
+    pub fn v4_clients(&self) -> usize {
+        self.table.v4_len()
+    }
+
+    /// Number of IPv6 clients in the table (at most `max_v6_clients`).
+    pub fn v6_clients(&self) -> usize {
+        self.table.v6_len()
+    }
+
+    /// Number of IPv6 clients of the /48 `prefix` in the table (at most
+    /// `max_clients_per_v6_prefix`).
+    pub fn v6_prefix_clients(&self, prefix: &[u8; 6]) -> usize {
+        self.table.prefix_len(prefix)
+    }
+
+    /// Checks 1–6 of `spec/geo.md §8.3`.
     fn admit(
         &mut self,
         client: ClientKey,
@@ -317,23 +283,7 @@ impl SaltServer {
         items: usize,
         max: usize,
     ) -> Result<(), Refused> {
-        let window = self.config.window_s;
-        if let Some(&last) = self.last.get(&client) {
-            let retry_at = last.saturating_add(window);
-            if now < retry_at {
-                return Err(Refused {
-                    error: GeoError::RateLimited,
-                    retry_at: Some(retry_at),
-                });
-            }
-        } else if self.last.len() >= self.config.max_clients {
-            self.last
-                .retain(|_, last| now < last.saturating_add(window));
-            if self.last.len() >= self.config.max_clients {
-                return Err(Refused::new(GeoError::ServerBusy));
-            }
-        }
-        self.last.insert(client, now);
+        self.table.admit(client, now)?;
         if items == 0 {
             return Err(Refused::new(GeoError::EmptyRequest));
         }
@@ -483,7 +433,10 @@ mod tests {
     #[test]
     fn busy_table_and_pruning() {
         let mut s = server(SaltServerConfig {
-            max_clients: 2,
+            clients: ClientLimits {
+                max_v4_clients: 2,
+                ..ClientLimits::default()
+            },
             ..SaltServerConfig::default()
         });
         let r = req(&[(10, NOW / 600)]);
@@ -492,32 +445,14 @@ mod tests {
                 .handle_classic(ClientKey::from_ipv4([1, 1, 1, i]), NOW, &r)
                 .is_ok());
         }
-        let third = ClientKey::from_ipv6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        let third = ClientKey::from_ipv4([1, 1, 1, 9]);
         assert_eq!(
             s.handle_classic(third, NOW + 10, &r).unwrap_err().error,
             GeoError::ServerBusy
         );
         assert_eq!(s.last_request(&third), None);
         assert!(s.handle_classic(third, NOW + 3600, &r).is_ok());
-        assert_eq!(s.clients(), 1);
-    }
-
-    #[test]
-    fn client_keys() {
-        let mut a = [0u8; 16];
-        a[10] = 0xff;
-        a[11] = 0xff;
-        a[12..].copy_from_slice(&[192, 0, 2, 1]);
-        assert_eq!(
-            ClientKey::from_ipv6(a),
-            ClientKey::from_ipv4([192, 0, 2, 1])
-        );
-        let mut b = [0x20u8; 16];
-        let k = ClientKey::from_ipv6(b);
-        b[15] = 0;
-        assert_eq!(ClientKey::from_ipv6(b), k); // same /64
-        b[7] = 0;
-        assert_ne!(ClientKey::from_ipv6(b), k);
+        assert_eq!((s.clients(), s.v4_clients(), s.v6_clients()), (1, 1, 0));
     }
 
     #[test]
