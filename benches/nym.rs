@@ -1,6 +1,6 @@
 //! Benches of the `nym` protocol (BENCHMARKS.md `## Nym`): contact-address generation for a day,
 //! log encryption per contact (beside a bare X25519 floor), nymserver lookup at 1 million entries
-//! (beside a std `HashMap` floor).
+//! (beside a std `HashMap` floor), the nymserver's Swap accepted and refused (beside one chain step).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -11,11 +11,13 @@
 use std::collections::HashMap;
 
 use contact_tracing::mix::{
-    DelayDistribution, DiscoveryDocument, EntityEntry, Geometry, Mix, Roles, SECONDS_PER_DAY,
+    create_surb, DelayDistribution, DiscoveryDocument, EntityEntry, Geometry, MailboxAddress, Mix,
+    MixSecret, Roles, RouteHop, SECONDS_PER_DAY,
 };
 use contact_tracing::nym::authority::Authority;
 use contact_tracing::nym::{
-    nym_key, Client, ClientConfig, LogEntry, MemoryNymStore, NymEntry, NymStore, NymserverSecret,
+    chain_element, chain_step, nym_key, seal_blob, Client, ClientConfig, ContactAddress, LogEntry,
+    MemoryNymStore, NymEntry, NymStore, Nymserver, NymserverSecret, SwapRequest, CHAIN_LEN,
 };
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ed25519_dalek::SigningKey;
@@ -60,7 +62,7 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let mut client = Client::new(config);
                 for i in 0..288u64 {
-                    black_box(client.supply(NOW + 300 * i, &d, &mut rng).unwrap());
+                    black_box(client.supply(NOW, NOW / 300 + i, &d, &mut rng).unwrap());
                 }
             })
         },
@@ -93,9 +95,12 @@ fn benches(c: &mut Criterion) {
         let key = nym_key(&a);
         let entry = NymEntry {
             expires: NOW + 1,
-            used: false,
-            queue: Vec::new(),
+            verifier: [0; 32],
             blob: Vec::new(),
+            used: false,
+            next_seq: 0,
+            queue: Vec::new(),
+            history: Vec::new(),
         };
         if i % 1000 == 0 {
             keys.push(a);
@@ -125,6 +130,43 @@ fn benches(c: &mut Criterion) {
             i = (i + 1) % keys.len();
             black_box(floor.contains_key(&nym_key(&keys[i])))
         })
+    });
+    g.finish();
+
+    // The nymserver's Swap: an honest replace (one chain step, the acknowledgement built and
+    // sealed) and the worst refused one (2 x SWAP_WINDOW chain steps), beside one SHA-256.
+    let mut g = c.benchmark_group("nym-swap");
+    let ha = Authority::from_seed(&[1; 32]);
+    let route: Vec<RouteHop> = [1u8, 2, 3, 10]
+        .iter()
+        .map(|n| RouteHop { entity: *n, key_select: 7, public_key: MixSecret::from_bytes([*n; 32]).public_key() })
+        .collect();
+    let surb = create_surb(Geometry::FOUR_HOPS, &route, &MailboxAddress([1; 36]), &[2; 32], &[3; 32]).unwrap().0;
+    let seed = [9u8; 32];
+    let k = ContactAddress::from_seed(&seed).address();
+    let blob = seal_blob(&k, &surb).unwrap();
+    let req = |i: usize| SwapRequest { key: nym_key(&k), authentication: *chain_element(&seed, i).unwrap(), blob: blob.clone() };
+    let mut nsv = Nymserver::new(Geometry::FOUR_HOPS, NymserverSecret::from_bytes([4; 32]), ha.public());
+    nsv.swap(NOW, &req(0)).unwrap();
+    let mut idx = 0usize;
+    g.bench_function("Swap accepted: one chain step, acknowledgement through the old SURB", |b| {
+        b.iter(|| {
+            idx += 1;
+            if idx >= CHAIN_LEN {
+                nsv = Nymserver::new(Geometry::FOUR_HOPS, NymserverSecret::from_bytes([4; 32]), ha.public());
+                nsv.swap(NOW, &req(0)).unwrap();
+                idx = 1;
+            }
+            black_box(nsv.swap(NOW, &req(idx)).unwrap())
+        })
+    });
+    let mut foreign = req(1);
+    foreign.authentication = [7; 32];
+    g.bench_function("Swap refused: a foreign element (2 x 128 chain steps)", |b| {
+        b.iter(|| black_box(nsv.swap(NOW, &foreign).is_err()))
+    });
+    g.bench_function("floor: one chain step (SHA-256 of 65 bytes)", |b| {
+        b.iter(|| black_box(chain_step(black_box(&[5; 32]))))
     });
     g.finish();
 }

@@ -10,8 +10,9 @@
 use contact_tracing::mix::{create_surb, Geometry, MailboxAddress, MixSecret, RouteHop};
 use contact_tracing::nym::authority::{ApprovalMode, Authority};
 use contact_tracing::nym::{
-    fragment_upload, open_blob, seal_blob, ClientMessage, Fragment, LogEntry, Notification,
-    NymError, NymMessage, NymserverSecret, Upload, FRAGMENT_DATA_MAX,
+    chain_distance, chain_element, fragment_upload, open_blob, seal_blob, Ack, ClientMessage,
+    Fragment, LogEntry, Notification, NotificationBody, NymError, NymMessage, NymserverSecret,
+    SealedRecord, Upload, FRAGMENT_DATA_MAX, SWAP_WINDOW,
 };
 use proptest::prelude::*;
 
@@ -81,13 +82,43 @@ proptest! {
     }
 
     #[test]
-    fn notification_round_trip(case_id in any::<[u8; 16]>(), ct in any::<[u8; 16]>(), g in any::<u8>(),
+    fn notification_round_trip(seq in any::<u8>(), case_id in any::<[u8; 16]>(), ct in any::<[u8; 16]>(), g in any::<u8>(),
                                d in any::<u16>(), t in any::<u64>(), du in any::<u16>()) {
-        let m = ClientMessage::Notification(Notification {
-            case_id, chain_token: ct, generation: g, disease: d, time: t, duration: du,
-        });
+        let body = NotificationBody { case_id, chain_token: ct, generation: g, disease: d, time: t, duration: du };
+        let m = ClientMessage::Notification(Notification { seq, body });
         let b = m.encode();
-        prop_assert_eq!(b.len(), 46);
+        prop_assert_eq!(b.len(), 47);
         prop_assert_eq!(ClientMessage::decode(&b).unwrap(), m);
+    }
+
+    #[test]
+    fn sealed_records_open_only_under_their_address(k in any::<[u8; 32]>(), other in any::<[u8; 32]>(), seq in any::<u8>(),
+                                                    case_id in any::<[u8; 16]>(), flip in 0usize..62) {
+        let body = NotificationBody { case_id, chain_token: [1; 16], generation: 0, disease: 7, time: 9, duration: 1 };
+        let r = SealedRecord::seal(&k, seq, &body);
+        prop_assert_eq!(r.open(&k).unwrap(), body);
+        prop_assume!(k != other);
+        prop_assert_eq!(r.open(&other), Err(NymError::BadReply));
+        // Any bit of the record changed (the seq is the nonce) fails.
+        let mut b = r.encode();
+        b[flip] ^= 1;
+        let m = ClientMessage::Ack(Ack { element: [0; 32], count: 1, records: vec![r] }).encode();
+        let mut m2 = m.clone();
+        m2[35 + flip] ^= 1;
+        let ClientMessage::Ack(a) = ClientMessage::decode(&m2).unwrap() else { panic!("ack") };
+        prop_assert_eq!(a.records[0].open(&k), Err(NymError::BadReply));
+        let _ = b;
+    }
+
+    #[test]
+    fn chain_distance_finds_exactly_the_steps(seed in any::<[u8; 32]>(), i in 0usize..40, j in 0usize..40) {
+        let ei = chain_element(&seed, i).unwrap();
+        let ej = chain_element(&seed, j).unwrap();
+        let d = chain_distance(&ej, &ei, SWAP_WINDOW);
+        if j > i && j - i <= SWAP_WINDOW {
+            prop_assert_eq!(d, Some(j - i));
+        } else {
+            prop_assert_eq!(d, None);
+        }
     }
 }

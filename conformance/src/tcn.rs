@@ -1010,7 +1010,7 @@ fn report_verify_file() -> (Value, Vec<VerifyCase>) {
     cases.extend(verify_edges());
     for case in &cases {
         let fields = json!({"signedReport": hex(&case.bytes)});
-        match SignedReport::decode(&case.bytes).and_then(|r| r.verify().map(|rep| rep.clone())) {
+        match SignedReport::decode(&case.bytes).and_then(|r| r.verify().cloned()) {
             Ok(report) => {
                 assert_eq!(case.want.unwrap_or(Ok(())), Ok(()), "{}", case.comment);
                 let tcns: Vec<String> = report
@@ -1764,7 +1764,7 @@ fn match_file() -> Value {
     };
     let forge = |report: &SignedReport| {
         let mut bytes = report.to_vec();
-        bytes[70 + usize::from(report.unverified_report().memo_data().len()) + 40] ^= 1;
+        bytes[70 + report.unverified_report().memo_data().len() + 40] ^= 1;
         bytes
     };
     let r0 = report(0, 3, 8);

@@ -205,15 +205,15 @@ pub fn geo_salt_server_ops(data: &[u8]) {
         } else {
             config.max_salts
         };
-        let expected = model.admit(client, now).and_then(|()| {
-            if n == 0 {
-                Err(GeoError::EmptyRequest)
-            } else if n > max {
-                Err(GeoError::TooManyItems)
-            } else {
-                Ok(())
-            }
-        });
+        // Admission first, then the request's own checks (spec/geo.md, salt-server order).
+        let request_check = if n == 0 {
+            Err(GeoError::EmptyRequest)
+        } else if n > max {
+            Err(GeoError::TooManyItems)
+        } else {
+            Ok(())
+        };
+        let expected = model.admit(client, now).and(request_check);
         let got = if oprf {
             let req = OprfRequest {
                 items: items
