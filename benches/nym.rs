@@ -139,32 +139,60 @@ fn benches(c: &mut Criterion) {
     let ha = Authority::from_seed(&[1; 32]);
     let route: Vec<RouteHop> = [1u8, 2, 3, 10]
         .iter()
-        .map(|n| RouteHop { entity: *n, key_select: 7, public_key: MixSecret::from_bytes([*n; 32]).public_key() })
+        .map(|n| RouteHop {
+            entity: *n,
+            key_select: 7,
+            public_key: MixSecret::from_bytes([*n; 32]).public_key(),
+        })
         .collect();
-    let surb = create_surb(Geometry::FOUR_HOPS, &route, &MailboxAddress([1; 36]), &[2; 32], &[3; 32]).unwrap().0;
+    let surb = create_surb(
+        Geometry::FOUR_HOPS,
+        &route,
+        &MailboxAddress([1; 36]),
+        &[2; 32],
+        &[3; 32],
+    )
+    .unwrap()
+    .0;
     let seed = [9u8; 32];
     let k = ContactAddress::from_seed(&seed).address();
     let blob = seal_blob(&k, &surb).unwrap();
-    let req = |i: usize| SwapRequest { key: nym_key(&k), authentication: *chain_element(&seed, i).unwrap(), blob: blob.clone() };
-    let mut nsv = Nymserver::new(Geometry::FOUR_HOPS, NymserverSecret::from_bytes([4; 32]), ha.public());
+    let req = |i: usize| SwapRequest {
+        key: nym_key(&k),
+        authentication: *chain_element(&seed, i).unwrap(),
+        blob: blob.clone(),
+    };
+    let mut nsv = Nymserver::new(
+        Geometry::FOUR_HOPS,
+        NymserverSecret::from_bytes([4; 32]),
+        ha.public(),
+    );
     nsv.swap(NOW, &req(0)).unwrap();
     let mut idx = 0usize;
-    g.bench_function("Swap accepted: one chain step, acknowledgement through the old SURB", |b| {
-        b.iter(|| {
-            idx += 1;
-            if idx >= CHAIN_LEN {
-                nsv = Nymserver::new(Geometry::FOUR_HOPS, NymserverSecret::from_bytes([4; 32]), ha.public());
-                nsv.swap(NOW, &req(0)).unwrap();
-                idx = 1;
-            }
-            black_box(nsv.swap(NOW, &req(idx)).unwrap())
-        })
-    });
+    g.bench_function(
+        "Swap accepted: one chain step, acknowledgement through the old SURB",
+        |b| {
+            b.iter(|| {
+                idx += 1;
+                if idx >= CHAIN_LEN {
+                    nsv = Nymserver::new(
+                        Geometry::FOUR_HOPS,
+                        NymserverSecret::from_bytes([4; 32]),
+                        ha.public(),
+                    );
+                    nsv.swap(NOW, &req(0)).unwrap();
+                    idx = 1;
+                }
+                black_box(nsv.swap(NOW, &req(idx)).unwrap())
+            })
+        },
+    );
     let mut foreign = req(1);
     foreign.authentication = [7; 32];
-    g.bench_function("Swap refused: a foreign element (2 x 128 chain steps)", |b| {
-        b.iter(|| black_box(nsv.swap(NOW, &foreign).is_err()))
-    });
+    g.bench_function(
+        "Swap refused: a foreign element (2 x 128 chain steps)",
+        |b| b.iter(|| black_box(nsv.swap(NOW, &foreign).is_err())),
+    );
     g.bench_function("floor: one chain step (SHA-256 of 65 bytes)", |b| {
         b.iter(|| black_box(chain_step(black_box(&[5; 32]))))
     });

@@ -60,10 +60,24 @@ fn main() {
             seed,
             meetings: clients / 4,
         });
-        eprintln!("  rate {:>4.0} %: {:.1} s", rate * 100.0, started.elapsed().as_secs_f64());
-        assert_eq!(f.messages, f.delivered + f.lost, "a notification was lost silently");
-        assert_eq!(f.contacts_told, f.contacts, "a contact of the index case was not told");
-        assert_eq!(f.chain_told, f.chain_contacts, "a contact of the chain was not told");
+        eprintln!(
+            "  rate {:>4.0} %: {:.1} s",
+            rate * 100.0,
+            started.elapsed().as_secs_f64()
+        );
+        assert_eq!(
+            f.messages,
+            f.delivered + f.lost,
+            "a notification was lost silently"
+        );
+        assert_eq!(
+            f.contacts_told, f.contacts,
+            "a contact of the index case was not told"
+        );
+        assert_eq!(
+            f.chain_told, f.chain_contacts,
+            "a contact of the chain was not told"
+        );
         rows.push((rate, f));
     }
 
@@ -98,7 +112,8 @@ fn main() {
     for (rate, f) in &rows {
         let g = |c: Cat| f.per_day.get(&c).copied().unwrap_or(0.0) * scale;
         let sent = |k: OutgoingKind| g(Cat::Sent(k));
-        let uploads = sent(OutgoingKind::Fragment) + sent(OutgoingKind::Resend) + sent(OutgoingKind::Status);
+        let uploads =
+            sent(OutgoingKind::Fragment) + sent(OutgoingKind::Resend) + sent(OutgoingKind::Status);
         let total_sent = sent(OutgoingKind::Create)
             + sent(OutgoingKind::Confirm)
             + sent(OutgoingKind::Update)

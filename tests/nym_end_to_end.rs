@@ -77,7 +77,10 @@ fn notification_chain_reaches_exactly_the_contacts() {
     assert!(!w.results.contains_key("BadAuthentication"));
     assert!(!w.results.contains_key("StaleSwap"));
     assert_eq!(
-        w.count_events(|e| matches!(e, ClientEvent::Garbled { .. } | ClientEvent::AddressLost { .. })),
+        w.count_events(|e| matches!(
+            e,
+            ClientEvent::Garbled { .. } | ClientEvent::AddressLost { .. }
+        )),
         0
     );
 }

@@ -65,12 +65,16 @@ fn first_replace_swap_of_every_address_dropped() {
             // Drop the Confirm of every address of clients 1, 2, 10 and 11 and their first Update
             // of the day: each address loses exactly one replace Swap.
             matches!(c, 1 | 2 | 10 | 11)
-                && (kind == OutgoingKind::Confirm || (kind == OutgoingKind::Update && seen.insert(c)))
+                && (kind == OutgoingKind::Confirm
+                    || (kind == OutgoingKind::Update && seen.insert(c)))
         }));
     });
     properties(&f);
     assert!(f.retried > 0);
-    assert_eq!(f.lost, 0, "no notification may be lost on an otherwise perfect network");
+    assert_eq!(
+        f.lost, 0,
+        "no notification may be lost on an otherwise perfect network"
+    );
     assert_eq!(f.contacts_told, f.contacts);
     assert!(f.contacts >= 3);
     assert!(!w.results.contains_key("BadAuthentication"));
@@ -84,7 +88,10 @@ fn every_first_notification_dropped() {
     let (w, f) = scenario_with(s, |w| w.drop_approved = true);
     properties(&f);
     assert!(f.messages > 0);
-    assert_eq!(f.delivered, f.messages, "all recovered from acknowledgements: {f:?}");
+    assert_eq!(
+        f.delivered, f.messages,
+        "all recovered from acknowledgements: {f:?}"
+    );
     assert!(w.net.stats().dropped_by_adversary as usize >= f.contacts);
     assert!(w.count_events(|e| matches!(e, ClientEvent::NotificationsLost { .. })) == 0);
 }

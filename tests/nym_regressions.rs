@@ -45,14 +45,21 @@ fn route() -> Vec<RouteHop> {
 }
 
 fn surb(i: u8) -> contact_tracing::mix::Surb {
-    create_surb(G, &route(), &MailboxAddress([i; 36]), &[i; 32], &[i ^ 1; 32])
-        .unwrap()
-        .0
+    create_surb(
+        G,
+        &route(),
+        &MailboxAddress([i; 36]),
+        &[i; 32],
+        &[i ^ 1; 32],
+    )
+    .unwrap()
+    .0
 }
 
 fn server(limits: NymserverLimits) -> (Nymserver, Authority) {
     let ha = Authority::from_seed(&[3; 32]);
-    let ns = Nymserver::new(G, NymserverSecret::from_bytes([4; 32]), ha.public()).with_limits(limits);
+    let ns =
+        Nymserver::new(G, NymserverSecret::from_bytes([4; 32]), ha.public()).with_limits(limits);
     (ns, ha)
 }
 
@@ -86,14 +93,20 @@ fn respond_is_silent_without_a_confirmed_address_of_this_slot() {
     w.now = NOW;
     w.supply(0, slot);
     // Not confirmed yet: silent even in its own slot.
-    assert!(w.clients[0].respond(slot * SLOT_SECONDS, &[1; 16]).is_none());
+    assert!(w.clients[0]
+        .respond(slot * SLOT_SECONDS, &[1; 16])
+        .is_none());
     w.advance(slot * SLOT_SECONDS);
     let (k, _, state) = w.clients[0].addresses().next().unwrap();
     assert_eq!(state, AddressState::Settled);
     assert_eq!(w.clients[0].respond(w.now, &[1; 16]).unwrap().address, k);
     // Ten slots later there is no address for that slot: silence, never the old K.
-    assert!(w.clients[0].respond(w.now + 10 * SLOT_SECONDS, &[1; 16]).is_none());
-    assert!(w.clients[0].respond(w.now - SLOT_SECONDS, &[1; 16]).is_none());
+    assert!(w.clients[0]
+        .respond(w.now + 10 * SLOT_SECONDS, &[1; 16])
+        .is_none());
+    assert!(w.clients[0]
+        .respond(w.now - SLOT_SECONDS, &[1; 16])
+        .is_none());
 }
 
 /// Finding 4: partial uploads are capped (the oldest is evicted), counted, and an honest upload
@@ -122,7 +135,13 @@ fn partial_upload_flood_is_bounded_and_honest_uploads_complete() {
         assert!(ns.partial_uploads() <= 64);
     }
     assert_eq!(ns.partial_uploads(), ns.limits().max_partial_uploads);
-    let token = ha.issue([9; 16], 840, 0, ApprovalMode::Automatic, NOW + SECONDS_PER_DAY);
+    let token = ha.issue(
+        [9; 16],
+        840,
+        0,
+        ApprovalMode::Automatic,
+        NOW + SECONDS_PER_DAY,
+    );
     let up = Upload::Infection {
         token,
         entries: vec![],
@@ -146,7 +165,10 @@ fn entry_flood_is_refused_at_the_bound_and_existing_entries_keep_working() {
     });
     let s = surb(1);
     let honest = [0xaa; 32];
-    assert_eq!(ns.swap(NOW, &SwapRequest::decode(G, &swap(honest, 0, &s)).unwrap()), Ok(SwapOutcome::Created));
+    assert_eq!(
+        ns.swap(NOW, &SwapRequest::decode(G, &swap(honest, 0, &s)).unwrap()),
+        Ok(SwapOutcome::Created)
+    );
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
     let mut refused = 0;
     for _ in 0..500 {
@@ -160,10 +182,18 @@ fn entry_flood_is_refused_at_the_bound_and_existing_entries_keep_working() {
     }
     assert_eq!(ns.store().len(), 100);
     assert_eq!(refused, 401);
-    let out = ns.handle_message(NOW + 1, &swap(honest, 1, &s), &mut rng).unwrap();
-    assert!(matches!(out, ServerOutput::Swap(SwapOutcome::Acknowledged(..))));
+    let out = ns
+        .handle_message(NOW + 1, &swap(honest, 1, &s), &mut rng)
+        .unwrap();
+    assert!(matches!(
+        out,
+        ServerOutput::Swap(SwapOutcome::Acknowledged(..))
+    ));
     let k = ContactAddress::from_seed(&honest).address();
-    assert!(matches!(ns.send(NOW + 2, &k, &body()), Ok(SendOutcome::Sent(..))));
+    assert!(matches!(
+        ns.send(NOW + 2, &k, &body()),
+        Ok(SendOutcome::Sent(..))
+    ));
 }
 
 /// Records of processed uploads, cases and spent serials: floods of complete but refused uploads
@@ -180,16 +210,29 @@ fn upload_records_cases_and_spent_serials_are_bounded() {
     let forger = Authority::from_seed(&[66; 32]);
     for i in 0..200u8 {
         let t = forger.issue([i; 16], 840, 0, ApprovalMode::Automatic, NOW + 100);
-        let up = Upload::Infection { token: t, entries: vec![] };
+        let up = Upload::Infection {
+            token: t,
+            entries: vec![],
+        };
         let f = fragment_upload(&up.encode(), [i; 16]).unwrap();
-        assert_eq!(ns.handle_message(NOW, &f[0], &mut rng), Err(NymError::TokenBadSignature));
+        assert_eq!(
+            ns.handle_message(NOW, &f[0], &mut rng),
+            Err(NymError::TokenBadSignature)
+        );
         assert!(ns.completed_uploads() <= 16);
     }
     assert_eq!(ns.spent_tokens(), 0);
     let mut ok = 0;
     for i in 0..10u8 {
         let t = ha.issue([i; 16], 840, 0, ApprovalMode::Automatic, NOW + 100);
-        match ns.handle_upload(NOW, &Upload::Infection { token: t, entries: vec![] }, &mut rng) {
+        match ns.handle_upload(
+            NOW,
+            &Upload::Infection {
+                token: t,
+                entries: vec![],
+            },
+            &mut rng,
+        ) {
             Ok(_) => ok += 1,
             Err(e) => assert_eq!(e, NymError::Capacity),
         }
@@ -197,7 +240,10 @@ fn upload_records_cases_and_spent_serials_are_bounded() {
     assert_eq!((ok, ns.cases()), (4, 4));
     // Expiry frees the room.
     ns.expire(NOW + 100 + contact_tracing::nym::CASE_LIFETIME);
-    assert_eq!((ns.cases(), ns.spent_tokens(), ns.completed_uploads()), (0, 0, 0));
+    assert_eq!(
+        (ns.cases(), ns.spent_tokens(), ns.completed_uploads()),
+        (0, 0, 0)
+    );
 }
 
 /// Case members and held batches: an extension whose log could exceed the bound is refused
@@ -212,14 +258,29 @@ fn case_members_and_held_batches_are_bounded() {
     let mut rng = ChaCha20Rng::from_seed([4; 32]);
     let e = LogEntry::seal(&ns.public_key(), &[1; 32], NOW, 1, &[5; 32]).unwrap();
     let t = ha.issue([1; 16], 840, 1, ApprovalMode::Authority, NOW + 100);
-    let big = Upload::Infection { token: t, entries: vec![e; 4] };
-    assert_eq!(ns.handle_upload(NOW, &big, &mut rng), Err(NymError::Capacity));
+    let big = Upload::Infection {
+        token: t,
+        entries: vec![e; 4],
+    };
+    assert_eq!(
+        ns.handle_upload(NOW, &big, &mut rng),
+        Err(NymError::Capacity)
+    );
     assert_eq!(ns.spent_tokens(), 0, "a refused upload spends nothing");
-    let ok = Upload::Infection { token: t, entries: vec![e; 2] };
+    let ok = Upload::Infection {
+        token: t,
+        entries: vec![e; 2],
+    };
     ns.handle_upload(NOW, &ok, &mut rng).unwrap();
     let t2 = ha.issue([2; 16], 840, 1, ApprovalMode::Authority, NOW + 100);
-    let next = Upload::Infection { token: t2, entries: vec![] };
-    assert_eq!(ns.handle_upload(NOW, &next, &mut rng), Err(NymError::Capacity));
+    let next = Upload::Infection {
+        token: t2,
+        entries: vec![],
+    };
+    assert_eq!(
+        ns.handle_upload(NOW, &next, &mut rng),
+        Err(NymError::Capacity)
+    );
     assert_eq!(ns.pending_batches(), 1);
 }
 
@@ -244,7 +305,10 @@ fn mailbox_flood_is_bounded_and_existing_addresses_still_receive() {
     for _ in 2..MAX_MAILBOX_PAYLOADS {
         m.receive(NOW + 3, honest, &[4; 239]).unwrap();
     }
-    assert_eq!(m.receive(NOW + 3, honest, &[4; 239]), Err(NymError::MailboxFull));
+    assert_eq!(
+        m.receive(NOW + 3, honest, &[4; 239]),
+        Err(NymError::MailboxFull)
+    );
 }
 
 /// The client's contact log: anyone in range can answer challenges with fresh addresses; the log
@@ -298,7 +362,9 @@ fn junk_mailbox_answers_spend_an_arm_and_nothing_grows() {
         assert!(out.len() <= 1);
     }
     assert!(w.clients[0].addresses().count() == 1);
-    assert!(w.clients[0].poll_addresses(NOW + 100_000).len() <= contact_tracing::nym::SWAP_WINDOW + 1);
+    assert!(
+        w.clients[0].poll_addresses(NOW + 100_000).len() <= contact_tracing::nym::SWAP_WINDOW + 1
+    );
 }
 
 /// A Swap is a forward packet like any other: flooding the nymserver through the mix network with
@@ -310,10 +376,12 @@ fn replayed_swap_packets_are_applied_once() {
     w.supply(0, (NOW + 3600) / SLOT_SECONDS);
     let s = surb(3);
     let msg = swap([0x77; 32], 0, &s);
-    let r: Vec<RouteHop> = contact_tracing::mix::select_route(&w.doc, NYMSERVER, G, NOW, NOW, &mut w.rng).unwrap();
+    let r: Vec<RouteHop> =
+        contact_tracing::mix::select_route(&w.doc, NYMSERVER, G, NOW, NOW, &mut w.rng).unwrap();
     let (hop, p) = create_forward(G, &r, &Destination::Nymserver, &msg, &[9; 32]).unwrap();
     for _ in 0..10 {
-        w.net.send(NOW, Dest::Node(hop), Msg::Packet(p.as_bytes().to_vec()));
+        w.net
+            .send(NOW, Dest::Node(hop), Msg::Packet(p.as_bytes().to_vec()));
     }
     w.run_network(NOW + 600);
     assert_eq!(w.results.get("created").copied(), Some(2));

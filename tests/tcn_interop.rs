@@ -188,7 +188,7 @@ fn signature_rule_edges() {
     ))
     .unwrap();
     let file: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let mut seen = 0;
+    let mut seen = [0usize; 3]; // CofactoredOnly, SmallOrderR, NonCanonicalS
     for test in file["testGroups"][0]["tests"].as_array().unwrap() {
         let id = &test["tcId"];
         let has_flag = |f: &str| test["flags"].as_array().unwrap().iter().any(|x| x == f);
@@ -197,19 +197,23 @@ fn signature_rule_edges() {
         let theirs = reference(&bytes);
         if has_flag("CofactoredOnly") {
             assert!(ours.is_ok() && theirs.is_err(), "tcId {id}");
-            seen += 1;
+            seen[0] += 1;
         }
         if has_flag("SmallOrderR") {
             assert!(
                 ours.is_ok() && theirs.is_err(),
                 "tcId {id}: the reference blocklists small-order R"
             );
-            seen += 1;
+            seen[1] += 1;
         }
         if has_flag("NonCanonicalS") {
             assert!(ours.is_err() && theirs.is_err(), "tcId {id}");
-            seen += 1;
+            seen[2] += 1;
         }
     }
-    assert_eq!(seen, 4);
+    // Every class is present (the vectors hold several of each).
+    assert!(
+        seen.iter().all(|n| *n > 0),
+        "edge vectors per class: {seen:?}"
+    );
 }

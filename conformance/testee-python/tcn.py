@@ -91,17 +91,46 @@ def decode_report(b):
         raise TcnError("TCN_J2_BEFORE_J1")
     if memo_type not in ALLOCATED_MEMO_TYPES:
         raise TcnError("TCN_UNKNOWN_MEMO_TYPE")
-    return {"rvk": rvk, "tck": tck, "j1": j1, "j2": j2, "signed": b[: 70 + m], "sig": b[70 + m :]}
+    return {"rvk": rvk, "tck": tck, "j1": j1, "j2": j2, "memo_type": memo_type,
+            "memo": b[70 : 70 + m], "signed": b[: 70 + m], "sig": b[70 + m :]}
 
 
-def verify_report(b):
-    """Decode (§4.3), verify (§5.2) and return the disclosed numbers (§5.4), j2 inclusive."""
-    r = decode_report(b)
+def check_signature(r):
+    """§5.2 on a decoded report: the Ed25519 rule, its codes mapped to §6."""
     err = ed25519.verify(r["rvk"], r["signed"], r["sig"])
     if err is not None:
         raise TcnError(ED25519_TO_TCN[err])
+
+
+def disclosed_numbers(r):
+    """tcn_j1 .. tcn_j2 (§5.4), j2 inclusive."""
     tck, out = r["tck"], []
     for j in range(r["j1"], r["j2"] + 1):
         tck = ratchet(r["rvk"], tck)
         out.append(tcn(j, tck))
     return out
+
+
+def verify_report(b):
+    """Decode (§4.3), verify (§5.2); the decoded fields and the disclosed numbers (§5.4)."""
+    r = decode_report(b)
+    check_signature(r)
+    return r, disclosed_numbers(r)
+
+
+def match_reports(observed, reports):
+    """§8: the (position, index) pairs whose number was observed, for the reports that verify;
+    the others by position with their code."""
+    seen = set(observed)
+    matches, rejected = [], []
+    for pos, b in enumerate(reports):
+        r = decode_report(b)
+        try:
+            check_signature(r)
+        except TcnError as e:
+            rejected.append((pos, e.code))
+            continue
+        for j, n in zip(range(r["j1"], r["j2"] + 1), disclosed_numbers(r)):
+            if n in seen:
+                matches.append((pos, j))
+    return matches, rejected

@@ -93,10 +93,41 @@ def tcn_report_create(group, test):
 
 def tcn_report_verify(group, test):
     try:
-        numbers = tcn.verify_report(hex_field(test, "signedReport"))
+        r, numbers = tcn.verify_report(hex_field(test, "signedReport"))
     except tcn.TcnError as e:
         return reject(e.code)
-    return accept({"tcns": [n.hex() for n in numbers]})
+    return accept({"rvk": r["rvk"].hex(), "disclosedKey": r["tck"].hex(), "j1": r["j1"],
+                   "j2": r["j2"], "memoType": r["memo_type"], "memoData": r["memo"].hex(),
+                   "tcns": [n.hex() for n in numbers]})
+
+
+def decoded_reports(entries):
+    """Hex reports that must decode (the group types below promise they do)."""
+    try:
+        return [bytes.fromhex(e) for e in entries]
+    except (TypeError, ValueError):
+        raise Malformed("reports must be hex strings")
+
+
+def tcn_batch_verify(group, test):
+    verdicts = []
+    for entry in test.get("reports") or []:
+        try:
+            tcn.verify_report(hex_field(entry, "signedReport"))
+            verdicts.append({"verdict": "valid"})
+        except tcn.TcnError as e:
+            verdicts.append({"verdict": e.code})
+    return accept({"reports": verdicts})
+
+
+def tcn_match(group, test):
+    observed = decoded_reports(test.get("observed") or [])
+    try:
+        matches, rejected = tcn.match_reports(observed, decoded_reports(test.get("reports") or []))
+    except tcn.TcnError as e:
+        raise Malformed(f"a report does not decode: {e.code}")
+    return accept({"matches": [{"report": p, "index": j} for p, j in matches],
+                   "rejected": [{"report": p, "code": c} for p, c in rejected]})
 
 
 def ed25519_verify(group, test):
@@ -110,6 +141,8 @@ HANDLERS = {
     "tcn-ratchet": tcn_ratchet,
     "tcn-report-create": tcn_report_create,
     "tcn-report-verify": tcn_report_verify,
+    "tcn-batch-verify": tcn_batch_verify,
+    "tcn-match": tcn_match,
     "ed25519-verify": ed25519_verify,
 }
 

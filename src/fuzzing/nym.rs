@@ -18,9 +18,9 @@ mod imp {
     use crate::nym::{
         chain_element, nym_key, read_payload, seal_blob, ClientMessage, ContactAddress, Fragment,
         LogEntry, Mailbox, MailboxLimits, MailboxStore, NotificationBody, NymError, NymMessage,
-        NymStore, Nymserver, NymserverLimits, NymserverSecret, PollResponse, Response,
-        SendOutcome, ServerOutput, SwapOutcome, SwapRequest, Upload, DAY, ENTRY_LIFETIME,
-        HISTORY_LEN, MAX_MAILBOX_PAYLOADS, MAX_MESSAGES, MAX_QUEUE,
+        NymStore, Nymserver, NymserverLimits, NymserverSecret, PollResponse, Response, SendOutcome,
+        ServerOutput, SwapOutcome, SwapRequest, Upload, DAY, ENTRY_LIFETIME, HISTORY_LEN,
+        MAX_MAILBOX_PAYLOADS, MAX_MESSAGES, MAX_QUEUE,
     };
 
     /// A counter stream: the fuzz bodies need randomness only for case ids and chain tokens.
@@ -220,11 +220,23 @@ mod imp {
                                         assert_eq!(hop, 1);
                                         let delivered = deliver(&p.into_bytes());
                                         let old_element = chain_element(&seeds[ki], m.1).unwrap();
-                                        match read_payload(&k, &surbs[old].1, &old_element, &delivered) {
-                                            Ok(crate::nym::Reading::Ack { steps, ack, notifications }) => {
+                                        match read_payload(
+                                            &k,
+                                            &surbs[old].1,
+                                            &old_element,
+                                            &delivered,
+                                        ) {
+                                            Ok(crate::nym::Reading::Ack {
+                                                steps,
+                                                ack,
+                                                notifications,
+                                            }) => {
                                                 assert_eq!(steps, index - m.1);
                                                 assert_eq!(ack.count, m.4);
-                                                assert_eq!(notifications.len(), usize::from(m.4).min(HISTORY_LEN));
+                                                assert_eq!(
+                                                    notifications.len(),
+                                                    usize::from(m.4).min(HISTORY_LEN)
+                                                );
                                             }
                                             other => panic!("not an ack: {other:?}"),
                                         }
@@ -262,7 +274,9 @@ mod imp {
                                 (false, _, SendOutcome::Sent(1, _)) => m.2 = true,
                                 (true, true, SendOutcome::Queued) => m.3 += 1,
                                 (true, false, SendOutcome::Recorded) => {}
-                                (used, room, got) => panic!("send: used {used}, room {room}, got {got:?}"),
+                                (used, room, got) => {
+                                    panic!("send: used {used}, room {room}, got {got:?}")
+                                }
                             }
                             m.4 += 1;
                         }
@@ -325,7 +339,11 @@ mod imp {
                 0 | 1 => {
                     let count = u16::from(c % 4) + 1;
                     let index = u16::from(b / 5) % count;
-                    let len = if index + 1 < count { 216 } else { usize::from(c % 7) + 1 };
+                    let len = if index + 1 < count {
+                        216
+                    } else {
+                        usize::from(c % 7) + 1
+                    };
                     let f = Fragment {
                         upload_id: id,
                         index,
@@ -334,10 +352,16 @@ mod imp {
                     };
                     let m = f.encode();
                     let r = ns.handle_message(now, &m, &mut rng);
-                    assert!(!matches!(r, Ok(ServerOutput::Swap(_)) | Ok(ServerOutput::Status(..))));
+                    assert!(!matches!(
+                        r,
+                        Ok(ServerOutput::Swap(_)) | Ok(ServerOutput::Status(..))
+                    ));
                 }
                 2 => {
-                    let req = crate::nym::StatusRequest { upload_id: id, surb: surb.clone() };
+                    let req = crate::nym::StatusRequest {
+                        upload_id: id,
+                        surb: surb.clone(),
+                    };
                     let r = ns.handle_message(now, &req.encode(), &mut rng);
                     assert!(matches!(r, Ok(ServerOutput::Status(1, _))));
                 }
@@ -414,10 +438,7 @@ mod imp {
                 }
             }
             assert!(mb.store().len() <= 3);
-            assert_eq!(
-                mb.receive(now, addr, &[0; 238]),
-                Err(NymError::BadLength)
-            );
+            assert_eq!(mb.receive(now, addr, &[0; 238]), Err(NymError::BadLength));
         }
     }
 

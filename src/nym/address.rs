@@ -60,7 +60,12 @@ pub fn seal_blob(address: &[u8; ADDRESS_LEN], surb: &Surb) -> Result<Vec<u8>, Ny
     let mut b = Vec::with_capacity(surb.header().len() + 33);
     b.extend_from_slice(surb.header());
     b.push(surb.first_hop());
-    b.extend(surb.message_key().iter().zip(mask.iter()).map(|(k, m)| k ^ m));
+    b.extend(
+        surb.message_key()
+            .iter()
+            .zip(mask.iter())
+            .map(|(k, m)| k ^ m),
+    );
     Ok(b)
 }
 
@@ -111,7 +116,11 @@ pub fn chain_element(secret_seed: &[u8; 32], index: usize) -> Option<Zeroizing<[
 /// The number of steps `j` in `1..=window` with `step^j(element) = stored`, if any: how far a
 /// Swap's element is ahead of the stored one (`spec/nym.md §3.4`, NYM-SWAP-2). Every comparison
 /// is constant time and all `window` steps are computed.
-pub fn chain_distance(element: &[u8; AUTH_LEN], stored: &[u8; AUTH_LEN], window: usize) -> Option<usize> {
+pub fn chain_distance(
+    element: &[u8; AUTH_LEN],
+    stored: &[u8; AUTH_LEN],
+    window: usize,
+) -> Option<usize> {
     let mut x = *element;
     let mut found = None;
     for j in 1..=window {

@@ -16,8 +16,8 @@
 //! use contact_tracing::mix::{create_surb, Geometry, MailboxAddress, MixSecret, RouteHop};
 //! use contact_tracing::nym::authority::Authority;
 //! use contact_tracing::nym::{
-//!     nym_key, seal_blob, ContactAddress, Nymserver, NymserverSecret, SendOutcome, SwapOutcome,
-//!     SwapRequest,
+//!     nym_key, seal_blob, ContactAddress, NotificationBody, Nymserver, NymserverSecret,
+//!     SendOutcome, SwapOutcome, SwapRequest,
 //! };
 //!
 //! let g = Geometry::FOUR_HOPS;
@@ -35,10 +35,13 @@
 //! let ha = Authority::from_seed(&[3; 32]);
 //! let mut ns = Nymserver::new(g, NymserverSecret::from_bytes([4; 32]), ha.public());
 //! assert_eq!(ns.swap(1_700_000_000, &swap)?, SwapOutcome::Created);
-//! let SendOutcome::Sent(first_hop, packet) = ns.send(1_700_000_000, &k, b"case")? else { unreachable!() };
+//! let body = NotificationBody {
+//!     case_id: [5; 16], chain_token: [6; 16], generation: 0, disease: 1, time: 1_699_990_000, duration: 3,
+//! };
+//! let SendOutcome::Sent(first_hop, packet) = ns.send(1_700_000_000, &k, &body)? else { unreachable!() };
 //! assert_eq!((first_hop, packet.as_bytes().len()), (1, 380));
 //! // A second message waits for the client to re-arm the address.
-//! assert_eq!(ns.send(1_700_000_000, &k, b"next")?, SendOutcome::Queued);
+//! assert_eq!(ns.send(1_700_000_000, &k, &body)?, SendOutcome::Queued);
 //! # Ok::<(), contact_tracing::nym::NymError>(())
 //! ```
 
@@ -64,9 +67,8 @@ use crate::wire::WireError;
 #[cfg(feature = "alloc")]
 pub use address::{
     ack_message_key, blob_mask, chain_distance, chain_element, chain_seed, chain_step, nym_key,
-    open_blob,
-    resend_key, seal_blob, validate_blob, verify_response, Challenge, ContactAddress, Response,
-    RESPONSE_LEN,
+    open_blob, resend_key, seal_blob, validate_blob, verify_response, Challenge, ContactAddress,
+    Response, RESPONSE_LEN,
 };
 #[cfg(feature = "alloc")]
 pub use client::{
@@ -291,7 +293,6 @@ impl core::fmt::Display for NymError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for NymError {}
-
 
 #[cfg(all(test, feature = "alloc"))]
 mod tests;

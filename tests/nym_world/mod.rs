@@ -62,9 +62,15 @@ pub enum Msg {
     /// A mix packet.
     Packet(Vec<u8>),
     /// A poll request: the mailbox address.
-    Poll { client: usize, mailbox: MailboxAddress },
+    Poll {
+        client: usize,
+        mailbox: MailboxAddress,
+    },
     /// A poll answer.
-    Served { mailbox: MailboxAddress, bytes: Vec<u8> },
+    Served {
+        mailbox: MailboxAddress,
+        bytes: Vec<u8>,
+    },
 }
 
 /// Traffic categories counted per client.
@@ -249,12 +255,19 @@ impl World {
             let ruled = self.drop_rule.as_mut().is_some_and(|r| r(c, o.kind));
             if let Some(i) = self.drop_next.iter().position(|x| *x == (c, o.kind)) {
                 self.drop_next.remove(i);
-                self.drop_set.borrow_mut().insert(o.packet.as_bytes().to_vec());
+                self.drop_set
+                    .borrow_mut()
+                    .insert(o.packet.as_bytes().to_vec());
             } else if ruled {
-                self.drop_set.borrow_mut().insert(o.packet.as_bytes().to_vec());
+                self.drop_set
+                    .borrow_mut()
+                    .insert(o.packet.as_bytes().to_vec());
             }
-            self.net
-                .send(self.now, Dest::Node(o.first_hop), Msg::Packet(o.packet.into_bytes()));
+            self.net.send(
+                self.now,
+                Dest::Node(o.first_hop),
+                Msg::Packet(o.packet.into_bytes()),
+            );
         }
     }
 
@@ -262,7 +275,11 @@ impl World {
         let now = self.now;
         match (env.to, env.packet) {
             (Dest::Node(hop), Msg::Packet(bytes)) => {
-                assert_eq!(bytes.len(), self.g.packet_len(), "every packet is 380 bytes");
+                assert_eq!(
+                    bytes.len(),
+                    self.g.packet_len(),
+                    "every packet is 380 bytes"
+                );
                 self.hops += 1;
                 let node = self.nodes.get_mut(&hop).expect("known entity");
                 let p = match node.process(now, &bytes, &mut self.rng) {
@@ -277,7 +294,10 @@ impl World {
                     .chain_update(&bytes)
                     .finalize()
                     .into();
-                assert!(self.processed.insert(digest), "a replayed packet was processed twice");
+                assert!(
+                    self.processed.insert(digest),
+                    "a replayed packet was processed twice"
+                );
                 let at = now + p.delay;
                 match p.outcome {
                     Outcome::Forward { next, packet } => {
@@ -322,7 +342,8 @@ impl World {
                         };
                         Self::bump(&mut self.results, key);
                         for (h, p) in packets {
-                            self.net.send(at, Dest::Node(h), Msg::Packet(p.into_bytes()));
+                            self.net
+                                .send(at, Dest::Node(h), Msg::Packet(p.into_bytes()));
                         }
                     }
                 }
@@ -447,7 +468,12 @@ impl World {
     }
 
     /// The authority issues a token; client `c` uploads its log.
-    pub fn report_infection(&mut self, c: usize, max_generation: u8, approval: ApprovalMode) -> Token {
+    pub fn report_infection(
+        &mut self,
+        c: usize,
+        max_generation: u8,
+        approval: ApprovalMode,
+    ) -> Token {
         let token = self.authority.issue_with_rng(
             840,
             max_generation,
@@ -530,7 +556,10 @@ impl World {
                 let n = got.iter().filter(|(a, _, s)| a == k && *s == seq).count();
                 let l = gone.iter().any(|(a, s)| a == k && *s == seq);
                 assert!(n <= 1, "client {c}: message {seq} delivered {n} times");
-                assert!(n == 1 || l, "client {c}: message {seq} neither delivered nor reported lost");
+                assert!(
+                    n == 1 || l,
+                    "client {c}: message {seq} neither delivered nor reported lost"
+                );
                 delivered += n;
                 lost += usize::from(n == 0 && l);
             }
@@ -647,7 +676,10 @@ pub fn scenario_with(s: Scenario, setup: impl FnOnce(&mut World)) -> (World, Fig
     // A = 0 meets 1, 2, 10 and 11 (when there are that many); B = 1 meets 3, 5 and 10.
     let pick = |c: usize| c % s.clients.max(1);
     forced.insert(1, vec![(0, 1), (0, pick(10)), (1, 3)]);
-    forced.insert(s.periods + 1, vec![(0, 2), (0, pick(11)), (1, 5), (1, pick(10))]);
+    forced.insert(
+        s.periods + 1,
+        vec![(0, 2), (0, pick(11)), (1, 5), (1, pick(10))],
+    );
     let mut day_bytes: Vec<BTreeMap<Cat, u64>> = Vec::new();
     let mut t = START;
     while t < end + s.settle_days * SECONDS_PER_DAY {
@@ -687,7 +719,11 @@ pub fn scenario_with(s: Scenario, setup: impl FnOnce(&mut World)) -> (World, Fig
             case = w.reports.first().map(|r| r.case_id);
         }
         if let (false, Some(id)) = (extended, case) {
-            if let Some((k, n, _)) = w.notifications(1).into_iter().find(|(_, n, _)| n.case_id == id) {
+            if let Some((k, n, _)) = w
+                .notifications(1)
+                .into_iter()
+                .find(|(_, n, _)| n.case_id == id)
+            {
                 extended = true;
                 let doc = w.doc.clone();
                 let (_, out) = w.clients[1]
@@ -697,12 +733,15 @@ pub fn scenario_with(s: Scenario, setup: impl FnOnce(&mut World)) -> (World, Fig
             }
         }
         if t > START && (t - START) % SECONDS_PER_DAY == 0 {
-            day_bytes.push(std::mem::take(&mut w.bytes).into_iter().fold(BTreeMap::new(), |mut acc, m| {
-                for (k, v) in m {
-                    *acc.entry(k).or_default() += v;
-                }
-                acc
-            }));
+            day_bytes.push(std::mem::take(&mut w.bytes).into_iter().fold(
+                BTreeMap::new(),
+                |mut acc, m| {
+                    for (k, v) in m {
+                        *acc.entry(k).or_default() += v;
+                    }
+                    acc
+                },
+            ));
             w.bytes = vec![BTreeMap::new(); s.clients];
         }
         t += TICK;
@@ -728,7 +767,11 @@ pub fn scenario_with(s: Scenario, setup: impl FnOnce(&mut World)) -> (World, Fig
     if let Some(case) = case {
         f.contacts = gen0.len();
         f.contacts_told = gen0.iter().filter(|k| told(&w, k, &case)).count();
-        if let Some(r1) = w.reports.iter().find(|r| r.case_id == case && r.generation == 1) {
+        if let Some(r1) = w
+            .reports
+            .iter()
+            .find(|r| r.case_id == case && r.generation == 1)
+        {
             let _ = r1;
             let chain: BTreeSet<[u8; 32]> = w.heard[1].difference(&gen0).copied().collect();
             // Only addresses B logged before it uploaded count; the upload is B's log then.

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 
 use super::ed;
 use super::{bytes32, surb_for, G, HEADER};
-use crate::vector::{expect_hex, expect_value, hex, hex_array, hex_field, rng, FileBuilder, Group, Test, Verdict};
+use crate::vector::{
+    expect_hex, expect_value, hex, hex_array, hex_field, rng, FileBuilder, Group, Test, Verdict,
+};
 
 pub(crate) fn address_file() -> Value {
     let mut f = FileBuilder::new("nym", "nym-address", "spec/nym.md#address", HEADER);
@@ -30,7 +32,9 @@ pub(crate) fn address_file() -> Value {
         let k = a.address();
         let surb = surb_for(&mut r);
         let blob = seal_blob(&k, &surb).expect("blob");
-        let chain: Vec<String> = (0..4).map(|j| hex(*chain_element(&seed, j).expect("in chain"))).collect();
+        let chain: Vec<String> = (0..4)
+            .map(|j| hex(*chain_element(&seed, j).expect("in chain")))
+            .collect();
         let e0 = chain_element(&seed, 0).expect("e0");
         let swap = |j: usize| {
             hex(SwapRequest {
@@ -99,7 +103,11 @@ pub(crate) fn blob_file() -> Value {
         "MODIFIED_PARAMETER",
         "A blob that breaks the SURB rules of spec/mix.md §6.1: refused without K (NYM-BLOB-2).",
     );
-    f.note("EdgeCase", "EDGE_CASE", "The largest first hop and key select that are allowed.");
+    f.note(
+        "EdgeCase",
+        "EDGE_CASE",
+        "The largest first hop and key select that are allowed.",
+    );
     f.group("nym-blob", json!({"hops": 4}));
     let mut r = rng("nym blob");
     let k = ContactAddress::from_seed(&bytes32(&mut r)).address();
@@ -108,12 +116,27 @@ pub(crate) fn blob_file() -> Value {
     let blob = seal_blob(&k, &surb).expect("blob");
     let open = |f: &mut FileBuilder, comment: &str, flag: &str, addr: &[u8; 32], b: &[u8]| {
         match open_blob(G, addr, b) {
-            Ok(s) => f.valid(comment, &[flag], json!({"address": hex(addr), "blob": hex(b), "surb": hex(s.encode())})),
-            Err(e) => f.invalid(comment, &[flag], e.code(), json!({"address": hex(addr), "blob": hex(b)})),
+            Ok(s) => f.valid(
+                comment,
+                &[flag],
+                json!({"address": hex(addr), "blob": hex(b), "surb": hex(s.encode())}),
+            ),
+            Err(e) => f.invalid(
+                comment,
+                &[flag],
+                e.code(),
+                json!({"address": hex(addr), "blob": hex(b)}),
+            ),
         };
     };
     open(&mut f, "blob opened with its address", "Valid", &k, &blob);
-    open(&mut f, "blob opened with another address", "WrongAddress", &other, &blob);
+    open(
+        &mut f,
+        "blob opened with another address",
+        "WrongAddress",
+        &other,
+        &blob,
+    );
     let with = |off: usize, v: u8| {
         let mut b = blob.clone();
         b[off] = v;
@@ -122,11 +145,23 @@ pub(crate) fn blob_file() -> Value {
     open(&mut f, "first hop 254", "EdgeCase", &k, &with(141, 254));
     open(&mut f, "first hop 0xFF", "NotASurb", &k, &with(141, 0xff));
     open(&mut f, "key select 59", "EdgeCase", &k, &with(0, 59));
-    open(&mut f, "key select 60 (reserved)", "NotASurb", &k, &with(0, 60));
+    open(
+        &mut f,
+        "key select 60 (reserved)",
+        "NotASurb",
+        &k,
+        &with(0, 60),
+    );
     open(&mut f, "key select 255", "NotASurb", &k, &with(0, 255));
     let mut both = with(141, 0xff);
     both[0] = 60;
-    open(&mut f, "first hop 0xFF and key select 60", "NotASurb", &k, &both);
+    open(
+        &mut f,
+        "first hop 0xFF and key select 60",
+        "NotASurb",
+        &k,
+        &both,
+    );
     open(&mut f, "173 bytes", "NotASurb", &k, &blob[..173]);
     let mut long = blob.clone();
     long.push(0);
@@ -147,7 +182,11 @@ pub(crate) fn check_blob(_: &Group, t: &Test) -> Result<Verdict, String> {
 
 pub(crate) fn broadcast_file() -> Value {
     let mut f = FileBuilder::new("nym", "nym-broadcast", "spec/nym.md#broadcast", HEADER);
-    f.note("Valid", "BASIC", "An honest answer K || S_K(N) to a challenge N.");
+    f.note(
+        "Valid",
+        "BASIC",
+        "An honest answer K || S_K(N) to a challenge N.",
+    );
     f.note(
         "ModifiedSignature",
         "AUTH_BYPASS",

@@ -13,7 +13,11 @@ use crate::vector::{
 
 pub(crate) fn log_file() -> Value {
     let mut f = FileBuilder::new("nym", "nym-log", "spec/nym.md#log", HEADER);
-    f.note("Valid", "BASIC", "Seal a log entry with an explicit ephemeral secret, or open one.");
+    f.note(
+        "Valid",
+        "BASIC",
+        "Seal a log entry with an explicit ephemeral secret, or open one.",
+    );
     f.note(
         "ModifiedTag",
         "AUTH_BYPASS",
@@ -24,7 +28,11 @@ pub(crate) fn log_file() -> Value {
         "EDGE_CASE",
         "An ephemeral key of small order: the shared secret is all-zero (checked before the tag).",
     );
-    f.note("WrongLength", "BASIC", "An entry that is not exactly 90 bytes.");
+    f.note(
+        "WrongLength",
+        "BASIC",
+        "An entry that is not exactly 90 bytes.",
+    );
     let mut r = rng("nym log");
     let ns_secret = bytes32(&mut r);
     let ns = NymserverSecret::from_bytes(ns_secret);

@@ -16,7 +16,10 @@ mod read;
 mod token;
 
 use contact_tracing::error::ErrorCode;
-use contact_tracing::mix::{create_surb, process_hop, Geometry, MailboxAddress, MixSecret, Outcome, RouteHop, Surb, SurbSecret};
+use contact_tracing::mix::{
+    create_surb, process_hop, Geometry, MailboxAddress, MixSecret, Outcome, RouteHop, Surb,
+    SurbSecret,
+};
 use contact_tracing::nym::NymError;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore};
@@ -216,7 +219,9 @@ fn corpus() -> Vec<(String, String, Vec<u8>)> {
         (
             "nym_upload_ops",
             "eviction",
-            vec![0, 0, 3, 0, 1, 3, 0, 2, 3, 0, 3, 3, 0, 4, 3, 2, 0, 0, 3, 0, 60],
+            vec![
+                0, 0, 3, 0, 1, 3, 0, 2, 3, 0, 3, 3, 0, 4, 3, 2, 0, 0, 3, 0, 60,
+            ],
         ),
         ("nym_client_read", "zeros", vec![0; 239]),
         ("nym_client_read", "short", vec![1, 2, 3]),

@@ -207,6 +207,8 @@ fn report_mac_input(random: Option<[u8; 32]>) -> Value {
     ) else {
         return json!({});
     };
+    let sender = ContactRecord::new(theirs, 1);
+    let bind_key = [0x44; 32];
     let fields = AttestationFields {
         issued_at: 1,
         not_after: 2,
@@ -214,13 +216,13 @@ fn report_mac_input(random: Option<[u8; 32]>) -> Value {
         disease_code: 1,
         report_type: ReportType::Confirmed,
         cert_nonce: [0; 16],
-        subject_commitment: [0; 32],
+        // The attestation commits to the sender's own key, as report creation requires.
+        subject_commitment: Attestation::commitment_for(&bind_key, &sender.secret().own_key()),
     };
     let Ok(att) = Attestation::issue(&[0x43; 32], fields) else {
         return json!({});
     };
-    let Ok(report) = InfectionReport::create(&ContactRecord::new(theirs, 1), &att, &[0x44; 32])
-    else {
+    let Ok(report) = InfectionReport::create(&sender, &att, &bind_key) else {
         return json!({});
     };
     let key = ContactRecord::new(mine, 1).secret().report_key_from_peer();

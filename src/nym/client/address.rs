@@ -165,7 +165,13 @@ impl Owned {
         }
     }
 
-    fn learn_in_force(&mut self, index: usize, spent: bool, now: u64, events: &mut Vec<ClientEvent>) {
+    fn learn_in_force(
+        &mut self,
+        index: usize,
+        spent: bool,
+        now: u64,
+        events: &mut Vec<ClientEvent>,
+    ) {
         if self.known.map_or(true, |k| index >= k) {
             if self.known.is_none() {
                 events.push(ClientEvent::Confirmed { address: self.k });
@@ -245,7 +251,8 @@ impl Owned {
                 for n in notifications {
                     self.deliver(n, events);
                 }
-                let between: Vec<usize> = self.arms.range(index + 1..newer).map(|(i, _)| *i).collect();
+                let between: Vec<usize> =
+                    self.arms.range(index + 1..newer).map(|(i, _)| *i).collect();
                 for i in between {
                     self.arms.remove(&i);
                 }
@@ -261,7 +268,12 @@ impl Owned {
     }
 
     /// Forgets superseded arms whose payload did not arrive in time (`spec/nym.md §7.6`).
-    pub(super) fn forget_stale(&mut self, now: u64, policy: &ClientPolicy, events: &mut Vec<ClientEvent>) {
+    pub(super) fn forget_stale(
+        &mut self,
+        now: u64,
+        policy: &ClientPolicy,
+        events: &mut Vec<ClientEvent>,
+    ) {
         let before = self.arms.len();
         self.arms.retain(|_, a| {
             a.superseded_at

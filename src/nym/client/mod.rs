@@ -345,9 +345,7 @@ impl Client {
     ) -> Result<Outgoing, NymError> {
         let start = slot.saturating_mul(SLOT_SECONDS);
         // SPEC: spec/nym.md#supply (NYM-CLIENT-1: the entry outlives every log entry naming K)
-        if slot < now / SLOT_SECONDS
-            || start > now.saturating_add(MAX_SUPPLY_LEAD - SLOT_SECONDS)
-        {
+        if slot < now / SLOT_SECONDS || start > now.saturating_add(MAX_SUPPLY_LEAD - SLOT_SECONDS) {
             return Err(NymError::Malformed);
         }
         let address = ContactAddress::random(rng);
@@ -575,7 +573,10 @@ impl Client {
             };
             let valid_until = now.saturating_add(self.policy.status_after);
             let (surb, arm) = self.new_arm(now, valid_until, doc, rng)?;
-            let req = StatusRequest { upload_id: id, surb };
+            let req = StatusRequest {
+                upload_id: id,
+                surb,
+            };
             out.push(self.to_nymserver(now, &req.encode(), OutgoingKind::Status, doc, rng)?);
             if let Some(u) = self.uploads.get_mut(i) {
                 u.status = Some((arm.mailbox, arm.secret));

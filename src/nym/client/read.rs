@@ -61,7 +61,9 @@ pub fn read_payload(
                     .records
                     .iter()
                     .filter_map(|r| {
-                        r.open(address).ok().map(|body| Notification { seq: r.seq, body })
+                        r.open(address)
+                            .ok()
+                            .map(|body| Notification { seq: r.seq, body })
                     })
                     .collect();
                 return Ok(Reading::Ack {

@@ -6,10 +6,10 @@ use subtle::ConstantTimeEq;
 
 use super::{NymEntry, NymStore, Nymserver, Queued, SendOutcome, SwapOutcome};
 use crate::mix::{Packet, Surb};
-use crate::nym::address::{
-    ack_message_key, chain_distance, nym_key, open_blob, validate_blob,
+use crate::nym::address::{ack_message_key, chain_distance, nym_key, open_blob, validate_blob};
+use crate::nym::messages::{
+    Ack, ClientMessage, Notification, NotificationBody, SealedRecord, SwapRequest,
 };
-use crate::nym::messages::{Ack, ClientMessage, Notification, NotificationBody, SealedRecord, SwapRequest};
 use crate::nym::{
     NymError, ADDRESS_LEN, AUTH_LEN, ENTRY_LIFETIME, HISTORY_LEN, MAX_MESSAGES, MAX_QUEUE,
     NYM_KEY_LEN, SWAP_WINDOW,
@@ -60,7 +60,10 @@ impl<S: NymStore> Nymserver<S> {
             );
             return Ok(SwapOutcome::Created);
         }
-        let entry = self.store.get_mut(&req.key).ok_or(NymError::UnknownAddress)?;
+        let entry = self
+            .store
+            .get_mut(&req.key)
+            .ok_or(NymError::UnknownAddress)?;
         // SPEC: spec/nym.md#nymserver (NYM-SWAP-2: the element leads to the stored one in
         // 1..=SWAP_WINDOW steps)
         if chain_distance(&req.authentication, &entry.verifier, SWAP_WINDOW).is_none() {
@@ -82,7 +85,8 @@ impl<S: NymStore> Nymserver<S> {
                 records: entry.history.clone(),
             })
             .encode();
-            let (hop, packet) = reply_with_key(geometry, &displaced_blob, &displaced_verifier, &ack)?;
+            let (hop, packet) =
+                reply_with_key(geometry, &displaced_blob, &displaced_verifier, &ack)?;
             return Ok(SwapOutcome::Acknowledged(hop, packet));
         }
         if entry.queue.is_empty() {

@@ -13,7 +13,10 @@ use crate::nym::messages::{
 use crate::nym::{NymError, UPLOAD_ID_LEN, UPLOAD_TIMEOUT};
 
 /// The key that orders partial uploads for eviction: oldest start first, then the smaller id.
-fn oldest<V>(map: &BTreeMap<[u8; UPLOAD_ID_LEN], V>, when: impl Fn(&V) -> u64) -> Option<[u8; UPLOAD_ID_LEN]> {
+fn oldest<V>(
+    map: &BTreeMap<[u8; UPLOAD_ID_LEN], V>,
+    when: impl Fn(&V) -> u64,
+) -> Option<[u8; UPLOAD_ID_LEN]> {
     map.iter()
         .min_by_key(|(id, v)| (when(v), **id))
         .map(|(id, _)| *id)
@@ -60,7 +63,10 @@ impl<S: NymStore> Nymserver<S> {
                 },
             );
         }
-        let p = self.uploads.get_mut(&f.upload_id).ok_or(NymError::BadFragment)?;
+        let p = self
+            .uploads
+            .get_mut(&f.upload_id)
+            .ok_or(NymError::BadFragment)?;
         // SPEC: spec/nym.md#fragment (NYM-FRAG-3: one count per upload; a repeated index must
         // repeat its data)
         if p.count != f.count {
@@ -83,11 +89,20 @@ impl<S: NymStore> Nymserver<S> {
             .map(|p| p.fragments.into_values().flatten().collect())
             .unwrap_or_default();
         let result = Upload::decode(&bytes).and_then(|u| self.process_upload(now, &u, rng));
-        self.record_completed(now, f.upload_id, result.as_ref().map(|_| ()).map_err(|e| *e));
+        self.record_completed(
+            now,
+            f.upload_id,
+            result.as_ref().map(|_| ()).map_err(|e| *e),
+        );
         result.map(ServerOutput::Upload)
     }
 
-    fn record_completed(&mut self, now: u64, id: [u8; UPLOAD_ID_LEN], result: Result<(), NymError>) {
+    fn record_completed(
+        &mut self,
+        now: u64,
+        id: [u8; UPLOAD_ID_LEN],
+        result: Result<(), NymError>,
+    ) {
         // SPEC: spec/nym.md#bounded-state (records of processed uploads: the oldest is evicted)
         if self.completed.len() >= self.limits.max_completed_uploads {
             if let Some(old) = oldest(&self.completed, |c| c.expires) {
