@@ -23,14 +23,23 @@ unsafe impl Sync for Bump {}
 
 unsafe impl GlobalAlloc for Bump {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // Align the absolute address, not the offset: the arena itself is only byte-aligned, and
+        // the vectorised curve arithmetic uses aligned 32-byte loads.
+        let base = self.arena.get() as *mut u8 as usize;
         let next = &mut *self.next.get();
-        let start = (*next + layout.align() - 1) & !(layout.align() - 1);
-        let end = start + layout.size();
-        if end > (1 << 20) {
+        let Some(start) = (base + *next)
+            .checked_add(layout.align() - 1)
+            .map(|a| (a & !(layout.align() - 1)) - base)
+        else {
             return core::ptr::null_mut();
+        };
+        match start.checked_add(layout.size()) {
+            Some(end) if end <= (1 << 20) => {
+                *next = end;
+                (self.arena.get() as *mut u8).add(start)
+            }
+            _ => core::ptr::null_mut(),
         }
-        *next = end;
-        (self.arena.get() as *mut u8).add(start)
     }
     unsafe fn dealloc(&self, _: *mut u8, _: Layout) {}
 }

@@ -381,7 +381,7 @@ fn fuzz_record(user: u8, hash: u8) -> UploadRecord {
 
 #[cfg(feature = "alloc")]
 /// `geo_central_ops`: random uploads, positive reports, queries and expiry against the central
-/// server, compared with [`CentralModel`]; every bound of `spec/geo.md §9.3` holds throughout.
+/// server, compared with `CentralModel`; every bound of `spec/geo.md §9.3` holds throughout.
 /// The first byte picks `hops`; then each op is 4 bytes: kind, a, b, time delta.
 pub fn geo_central_ops(data: &[u8]) {
     let Some((&first, ops)) = data.split_first() else {
