@@ -437,7 +437,10 @@ fn a_flood_from_many_48s_fills_only_the_central_ipv6_table() {
     // without a capacity check although the flood's entries are still live.
     for p in 0..10 {
         assert_eq!(c.last_upload(&v6(50_000 + p, 1)), Some(NOW));
-        assert_eq!(put(&mut c, v6(50_000 + p, 1), NOW + window, next_user()), Ok(()));
+        assert_eq!(
+            put(&mut c, v6(50_000 + p, 1), NOW + window, next_user()),
+            Ok(())
+        );
     }
     assert_eq!(c.v6_clients(), max_v6);
     // Once the flood's window has passed, its entries are pruned on demand.
@@ -544,7 +547,9 @@ fn request_item_limits_hold_under_a_flood() {
     }
     // The refused request spent the client's window (row 6: the slot stays consumed).
     assert_eq!(
-        s.handle_classic(v4(3), NOW + 1, &classic(1)).unwrap_err().error,
+        s.handle_classic(v4(3), NOW + 1, &classic(1))
+            .unwrap_err()
+            .error,
         GeoError::RateLimited
     );
     // A flood of over-long requests from fresh addresses of both families: each is refused

@@ -313,7 +313,10 @@ mod tests {
         let mut t = table(10_000, 10_000, 256);
         // 4 000 IPv4 clients, one per second from 0.
         for i in 0..4000u32 {
-            assert_eq!(t.admit(ClientKey::V4(i.to_be_bytes()), u64::from(i)), Ok(()));
+            assert_eq!(
+                t.admit(ClientKey::V4(i.to_be_bytes()), u64::from(i)),
+                Ok(())
+            );
         }
         assert_eq!(t.examined, 0, "no bound was met");
         // Window 100: at 3 950 the entries of 0 ..= 3 850 have expired, but no bound is met.

@@ -337,7 +337,10 @@ mod tests {
         // Matches: at most min(j2 − j1 + 1, len()) per report position.
         for (i, r) in reports.iter().enumerate() {
             let got = outcome.matches.iter().filter(|m| m.report == i).count() as u64;
-            assert!(got <= range(r).min(observed.len() as u64), "report {i}: {got}");
+            assert!(
+                got <= range(r).min(observed.len() as u64),
+                "report {i}: {got}"
+            );
             let want = if rejected.contains(&i) {
                 0
             } else if *r == flood {
@@ -390,7 +393,10 @@ mod tests {
         work::reset();
         let outcome = matcher.match_reports(&reports);
         let spent = work::read();
-        assert_eq!(outcome.rejected, alloc::vec![(77, TcnError::SignatureMismatch)]);
+        assert_eq!(
+            outcome.rejected,
+            alloc::vec![(77, TcnError::SignatureMismatch)]
+        );
         assert_eq!(spent.prepared, VERIFY_CHUNK as u64);
         assert_eq!(spent.compressions, 3 * (VERIFY_CHUNK as u64 - 1));
         // The failing path: 256, 128, …, 1 (9 equations) plus the sibling of each but the root
