@@ -248,6 +248,7 @@ fn load_governor_flood() {
     let p = LoadParams::DEFAULT;
     let mut g = LoadGovernor::new(p, 0).unwrap();
     let (mut accepted, mut downs, mut longest) = (0u64, 0u64, 0u64);
+    let mut max_strikes = 0u32;
     let mut t = 0u64;
     for i in 0..200_000u64 {
         t = i / 100;
@@ -256,12 +257,25 @@ fn load_governor_flood() {
             LoadOutput::TakeDown { until } => {
                 downs += 1;
                 longest = longest.max(until - t);
+                // The cooldown doubles with each consecutive strike, capped at max_cooldown.
+                let strikes = g.strikes();
+                assert!(strikes >= 1);
+                let doubled = 1u64
+                    .checked_shl(strikes - 1)
+                    .map_or(u64::MAX, |f| p.base_cooldown.saturating_mul(f));
+                assert_eq!(until - t, doubled.min(p.max_cooldown), "strike {strikes}");
+                max_strikes = max_strikes.max(strikes);
             }
             LoadOutput::Drop | LoadOutput::BringUp => {}
             LoadOutput::Idle => panic!("an inbound message is never idle"),
         }
     }
     assert!(longest <= p.max_cooldown);
+    assert!(max_strikes >= 2, "the flood was sustained: {max_strikes}");
+    let top = 1u64
+        .checked_shl(max_strikes - 1)
+        .map_or(u64::MAX, |f| p.base_cooldown.saturating_mul(f));
+    assert_eq!(longest, top.min(p.max_cooldown));
     assert!(
         accepted <= (downs + 1) * u64::from(p.budget),
         "{accepted} accepted in {downs} episodes"

@@ -311,3 +311,213 @@ fn device_tables_hold_under_a_flood_of_stats_and_acks() {
     assert!(d.check_in(&qr, &seed(&mut rng), later).is_ok());
     assert_eq!(d.lost(), 0);
 }
+
+/// Burned credentials (`spec/events.md §7.2` steps 2, 4, 7; `§11`, the checked-in pseudonyms
+/// row): a flood of CheckIns on burned credentials — by QR holders with fresh, correctly signed
+/// pseudonyms, by strangers who copied a CheckIn off the wire and changed its pseudonym, and on a
+/// credential burned by a forged pseudonym signature — is refused `EVENT_CHECKIN_BURNED` and grows
+/// nothing; retransmissions of the CheckIns that burned them are answered with the same ack; honest
+/// check-ins on unused credentials go through in the middle of the flood.
+#[test]
+fn burned_credentials_hold_under_a_flood_of_check_ins() {
+    let mut rng = ChaCha20Rng::seed_from_u64(65);
+    let mut ev = Event::new(&seed(&mut rng), &seed(&mut rng), START);
+    ev.set_max_credentials(20);
+    let now = START + 600;
+    let qrs: Vec<CheckInQr> = (0..20)
+        .map(|_| ev.issue_credential(seed(&mut rng), now).unwrap())
+        .collect();
+    // 15 honest check-ins burn their credentials and admit one pseudonym each.
+    let mut honest = Vec::new();
+    for qr in &qrs[..15] {
+        let msg = qr.check_in(&seed(&mut rng)).encode();
+        let ack = ev.check_in(&msg, now).unwrap();
+        honest.push((msg, ack));
+    }
+    // The 16th is burned by a CheckIn with a forged pseudonym signature: it admits nobody, ever.
+    let mut forged = qrs[15].check_in(&seed(&mut rng));
+    forged.pseudonym_sig[5] ^= 0x40;
+    assert_eq!(
+        ev.check_in(&forged.encode(), now),
+        Err(EventError::BadPseudonymSig)
+    );
+    assert_eq!(
+        ev.check_in(&forged.encode(), now),
+        Err(EventError::CheckInBurned),
+        "a burned-by-forgery credential has no retransmission"
+    );
+    assert_eq!((ev.credentials(), ev.participant_count()), (20, 15));
+    let unused = &qrs[16..];
+    let mut admitted_mid_flood = 0;
+    let mut burned = 0;
+    for i in 0..FLOOD {
+        let k = i % 16;
+        // A QR holder (someone who photographed the QR) with a fresh, correctly signed pseudonym.
+        match ev.check_in(&qrs[k].check_in(&seed(&mut rng)).encode(), now) {
+            Err(EventError::CheckInBurned) => burned += 1,
+            other => panic!("{i}: {other:?}"),
+        }
+        // A stranger who copied a CheckIn off the wire and put in their own pseudonym.
+        if k < 15 {
+            let mut copy = CheckIn::decode(&honest[k].0).unwrap();
+            copy.pseudonym = IdentityKey::from_seed(&seed(&mut rng)).public();
+            match ev.check_in(&copy.encode(), now) {
+                Err(EventError::CheckInBurned) => burned += 1,
+                other => panic!("{i}: {other:?}"),
+            }
+        }
+        // The honest device retransmits its CheckIn (its ack was lost): the same ack again.
+        if i % 100 == 0 {
+            let (msg, ack) = &honest[k % 15];
+            assert_eq!(ev.check_in(msg, now).as_ref(), Ok(ack));
+        }
+        // Honest check-ins on the credentials still unused.
+        if i % 2500 == 0 {
+            let qr = &unused[i / 2500];
+            assert!(ev
+                .check_in(&qr.check_in(&seed(&mut rng)).encode(), now)
+                .is_ok());
+            admitted_mid_flood += 1;
+        }
+        assert_eq!(ev.credentials(), 20);
+    }
+    let copies = (0..FLOOD).filter(|i| i % 16 != 15).count();
+    assert_eq!(
+        burned,
+        FLOOD + copies,
+        "every one refused EVENT_CHECKIN_BURNED"
+    );
+    assert_eq!(admitted_mid_flood, 4);
+    // The tables did not grow: one pseudonym per admitting burn, no credential added.
+    assert_eq!(ev.credentials(), ev.max_credentials());
+    assert_eq!(ev.participant_count(), 19);
+    assert_eq!(ev.counts().attendees, 19);
+    // Every credential is now burned: issuing a new one meets the bound (burned ones are held).
+    assert_eq!(
+        ev.issue_credential(seed(&mut rng), now).err(),
+        Some(EventError::TableFull)
+    );
+    // After the end, a retransmission is still answered; a new CheckIn is closed.
+    ev.end(now + 10).unwrap();
+    let (msg, ack) = &honest[0];
+    assert_eq!(ev.check_in(msg, now + 20).as_ref(), Ok(ack));
+    assert_eq!(
+        ev.check_in(&qrs[1].check_in(&seed(&mut rng)).encode(), now + 20),
+        Err(EventError::Closed)
+    );
+    assert_eq!(ev.participant_count(), 19);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report_as(
+    event: &[u8; 32],
+    nym: &IdentityKey,
+    who: &IdentityKey,
+    counter: u32,
+    time: u64,
+    status: Status,
+    name: &str,
+    message: &str,
+) -> Vec<u8> {
+    let mut r = Report {
+        pseudonym: nym.public(),
+        identity: who.public(),
+        counter,
+        time,
+        status,
+        hops: 0,
+        since: START,
+        name: name.into(),
+        message: message.into(),
+        pseudonym_sig: [0; 64],
+        identity_sig: [0; 64],
+    };
+    let body = r.body();
+    r.pseudonym_sig = nym.sign(labels::REPORT_PSEUDONYM, &[event, &body]);
+    r.identity_sig = who.sign(labels::REPORT_IDENTITY, &[event, &body]);
+    r.encode()
+}
+
+/// Reports (`spec/events.md §7.4` steps 4, 9, 13; `§11`, the reports row): one checked-in
+/// pseudonym sends thousands of *valid* reports (strictly increasing counters, alternating
+/// Suspected ↔ Negative, names and messages of the largest allowed size). The event keeps only the
+/// latest: its participant record holds that report's counter, status and name (≤ 64 bytes), the
+/// counters count the pseudonym once, older reports are refused `EVENT_REPLAY`, the latest one's
+/// retransmission is acknowledged without a new reveal, and another participant's traffic goes on.
+#[test]
+fn a_pseudonym_s_stream_of_valid_reports_keeps_only_the_latest() {
+    use contact_tracing::event::{MAX_MESSAGE_LEN, MAX_NAME_LEN};
+    let mut rng = ChaCha20Rng::seed_from_u64(66);
+    let mut ev = Event::new(&seed(&mut rng), &seed(&mut rng), START);
+    let id = ev.id();
+    let now = START + 600;
+    let mut nyms = Vec::new();
+    for _ in 0..2 {
+        let qr = ev.issue_credential(seed(&mut rng), now).unwrap();
+        let nym = seed(&mut rng);
+        ev.check_in(&qr.check_in(&nym).encode(), now).unwrap();
+        nyms.push(IdentityKey::from_seed(&nym));
+    }
+    let (flooder, other) = (&nyms[0], &nyms[1]);
+    let who = IdentityKey::from_seed(&seed(&mut rng));
+    let message = "m".repeat(MAX_MESSAGE_LEN);
+    const REPORTS: u32 = 2_000;
+    let mut sent: Vec<Vec<u8>> = Vec::new();
+    for c in 1..=REPORTS {
+        let status = if c % 2 == 1 {
+            Status::Suspected
+        } else {
+            Status::Negative
+        };
+        let name = format!("{c:0>width$}", width = MAX_NAME_LEN);
+        let bytes = report_as(&id, flooder, &who, c, now, status, &name, &message);
+        let accepted = ev.report(&bytes, now).unwrap();
+        assert_eq!(accepted.reveal.unwrap().counter, c);
+        let p = ev.participant(&flooder.public()).unwrap();
+        assert_eq!((p.counter, p.status, p.name.as_str()), (c, status, &*name));
+        assert_eq!(p.name.len(), MAX_NAME_LEN);
+        let counts = ev.counts();
+        assert_eq!(counts.suspected + counts.negative, 1, "counted once");
+        if c % 100 == 0 {
+            // An older report (from anyone who kept a copy) is refused and changes nothing.
+            assert_eq!(
+                ev.report(&sent[(c as usize) / 2], now).err(),
+                Some(EventError::Replay)
+            );
+            assert_eq!(ev.participant(&flooder.public()).unwrap().counter, c);
+            // The latest one is acknowledged again without a new reveal.
+            assert!(ev.report(&bytes, now).unwrap().reveal.is_none());
+            // The other participant is served in the middle of the stream.
+            let req = StatsRequest {
+                pseudonym: other.public(),
+                time: now,
+                sig: other.sign(
+                    labels::STATS_REQUEST,
+                    &[&id, &other.public(), &now.to_be_bytes()],
+                ),
+            };
+            assert!(ev.stats(&req.encode(), now).is_ok());
+        }
+        sent.push(bytes);
+    }
+    // A name one byte over the bound is refused at decoding and changes nothing.
+    let long = "x".repeat(MAX_NAME_LEN + 1);
+    let bytes = report_as(
+        &id,
+        flooder,
+        &who,
+        REPORTS + 1,
+        now,
+        Status::Suspected,
+        &long,
+        "",
+    );
+    assert_eq!(ev.report(&bytes, now).err(), Some(EventError::BadText));
+    assert_eq!(ev.participant(&flooder.public()).unwrap().counter, REPORTS);
+    // The other participant's own report is accepted, and the table still holds two pseudonyms.
+    let r = report_as(&id, other, other, 1, now, Status::Suspected, "o", "");
+    assert!(ev.report(&r, now).unwrap().reveal.is_some());
+    assert_eq!(ev.participant_count(), 2);
+    let counts = ev.counts();
+    assert_eq!((counts.suspected, counts.negative), (1, 1));
+}

@@ -462,3 +462,79 @@ fn flood_of_valid_packets_stops_at_the_partition_bound() {
     assert!(dropped.contains(&flooded));
     assert_eq!(mixes[&0].replay_store().day_len(flooded), 0);
 }
+
+/// The decoded Discovery document (`spec/mix.md §9.1`, `§12`): the largest document the format
+/// allows (255 entries × 60 keys, 515 875 bytes) decodes; a key count or an entry number past the
+/// bound is refused `MIX_DISCOVERY_NONCANONICAL` before the bytes it announces are read (so a short
+/// hostile document cannot make the decoder wait for or allocate them), and documents after a run
+/// of hostile ones still decode.
+#[test]
+fn the_discovery_document_bound_holds_and_larger_counts_are_refused_unread() {
+    use contact_tracing::mix::MAX_KEYS_PER_ENTRY;
+    use ed25519_dalek::SigningKey;
+    let sk = SigningKey::from_bytes(&[7; 32]);
+    let entries: Vec<EntityEntry> = (0..=254u8)
+        .map(|n| {
+            EntityEntry::new_signed(
+                n,
+                Roles::MIX,
+                &sk,
+                20_000,
+                vec![[n; 32]; MAX_KEYS_PER_ENTRY],
+            )
+            .unwrap()
+        })
+        .collect();
+    let doc = DiscoveryDocument::new(NOW, entries).unwrap();
+    let bytes = doc.encode();
+    assert_eq!(bytes.len(), 515_875);
+    let decoded = DiscoveryDocument::decode(&bytes).unwrap();
+    assert_eq!(decoded.entities().len(), 255);
+    assert!(decoded
+        .entities()
+        .iter()
+        .all(|e| e.keys().len() == MAX_KEYS_PER_ENTRY));
+    // Building past the bound is refused too.
+    assert_eq!(
+        EntityEntry::new_signed(255, Roles::MIX, &sk, 20_000, vec![[0; 32]]).err(),
+        Some(MixError::DiscoveryNonCanonical)
+    );
+    assert_eq!(
+        EntityEntry::new_signed(1, Roles::MIX, &sk, 20_000, vec![[0; 32]; 61]).err(),
+        Some(MixError::DiscoveryNonCanonical)
+    );
+    const E0: usize = 10; // version 1 + published 8 + count 1
+    const NKEYS: usize = 1 + 1 + 32 + 4; // offset of nkeys in an entry
+    let entry_len = NKEYS + 1 + 32 * MAX_KEYS_PER_ENTRY + 64;
+    for round in 0..12usize {
+        // nkeys = 61..=255 (or 0) with nothing after it: refused as non-canonical, not truncated.
+        let nkeys = [0u8, 61, 128, 255][round % 4];
+        let mut x = bytes[..E0 + NKEYS].to_vec();
+        x.push(nkeys);
+        assert_eq!(
+            DiscoveryDocument::decode(&x),
+            Err(MixError::DiscoveryNonCanonical)
+        );
+        // The same in the middle of the maximal document, with all its bytes present.
+        let k = round * 23 % 255;
+        let mut x = bytes.clone();
+        x[E0 + k * entry_len + NKEYS] = 61;
+        assert_eq!(
+            DiscoveryDocument::decode(&x),
+            Err(MixError::DiscoveryNonCanonical)
+        );
+        // Numbers stop at 254 (0xFF is the delivery marker), so no 256th entry fits: an entry
+        // numbered 0xFF after 254 valid ones is refused before the rest of it is read.
+        let mut x = bytes.clone();
+        x[E0 + 254 * entry_len] = 0xFF;
+        assert_eq!(
+            DiscoveryDocument::decode(&x[..E0 + 254 * entry_len + 1]),
+            Err(MixError::DiscoveryNonCanonical)
+        );
+        // A count of 255 with a single entry's bytes: truncated, after reading only those.
+        let mut x = bytes[..E0 + entry_len].to_vec();
+        x[9] = 255;
+        assert_eq!(DiscoveryDocument::decode(&x), Err(MixError::Truncated));
+    }
+    assert_eq!(DiscoveryDocument::decode(&bytes), Ok(decoded));
+}

@@ -247,9 +247,31 @@ impl<S: CentralStorage> CentralServer<S> {
         &self.storage
     }
 
-    /// Number of clients in the upload admission table.
+    /// Number of clients in the upload admission table (bounded by
+    /// `clients.max_v4_clients + clients.max_v6_clients`).
     pub fn clients(&self) -> usize {
         self.table.len()
+    }
+
+    /// Number of IPv4 clients in the upload admission table (at most `clients.max_v4_clients`).
+    pub fn v4_clients(&self) -> usize {
+        self.table.v4_len()
+    }
+
+    /// Number of IPv6 clients in the upload admission table (at most `clients.max_v6_clients`).
+    pub fn v6_clients(&self) -> usize {
+        self.table.v6_len()
+    }
+
+    /// Number of IPv6 clients of the /48 `prefix` in the upload admission table (at most
+    /// `clients.max_clients_per_v6_prefix`).
+    pub fn v6_prefix_clients(&self, prefix: &[u8; 6]) -> usize {
+        self.table.prefix_len(prefix)
+    }
+
+    /// The time of `client`'s last accepted upload, if the admission table holds it.
+    pub fn last_upload(&self, client: &ClientKey) -> Option<u64> {
+        self.table.last_request(client)
     }
 
     /// An upload from `client` at `now` (`spec/geo.md §9.3`): admission, then the size and quota

@@ -125,6 +125,9 @@ pub(crate) struct ClientTable {
     per_prefix: BTreeMap<[u8; V6_PREFIX_LEN], usize>,
     v4: usize,
     v6: usize,
+    /// Entries looked at by `prune` (test builds only: the cost claim of `spec/geo.md §11`).
+    #[cfg(test)]
+    examined: usize,
 }
 
 /// Whether an entry accepted at `last` is still inside its window at `now`: `now < last + window`
@@ -142,6 +145,8 @@ impl ClientTable {
             per_prefix: BTreeMap::new(),
             v4: 0,
             v6: 0,
+            #[cfg(test)]
+            examined: 0,
         }
     }
 
@@ -240,6 +245,10 @@ impl ClientTable {
     fn prune(&mut self, now: u64) {
         let window = self.limits.window_s;
         while let Some(&(last, client)) = self.by_time.first() {
+            #[cfg(test)]
+            {
+                self.examined += 1;
+            }
             if within(last, window, now) {
                 break;
             }
@@ -294,6 +303,43 @@ mod tests {
         // A new client at a bound prunes every expired entry first.
         assert_eq!(t.admit(v6(1, 3), 150), Ok(()));
         assert_eq!((t.len(), t.v4_len(), t.v6_len()), (2, 0, 2));
+    }
+
+    /// `spec/geo.md §11`: pruning looks only at the entries it removes plus the first live one
+    /// (the index by time), so a flood never makes the server scan its table, and an admission
+    /// below every bound prunes nothing at all.
+    #[test]
+    fn pruning_never_scans_the_table() {
+        let mut t = table(10_000, 10_000, 256);
+        // 4 000 IPv4 clients, one per second from 0.
+        for i in 0..4000u32 {
+            assert_eq!(
+                t.admit(ClientKey::V4(i.to_be_bytes()), u64::from(i)),
+                Ok(())
+            );
+        }
+        assert_eq!(t.examined, 0, "no bound was met");
+        // Window 100: at 3 950 the entries of 0 ..= 3 850 have expired, but no bound is met.
+        assert_eq!(t.admit(ClientKey::V4([0xff; 4]), 3950), Ok(()));
+        assert_eq!((t.examined, t.len()), (0, 4001));
+        // Now the IPv4 bound is 4 001: the next new client, at 3 951, prunes exactly the 3 852
+        // expired entries (times 0 ..= 3 851: 3 851 + 100 ≤ 3 951), looking at one live entry more.
+        t.limits.max_v4_clients = 4001;
+        assert_eq!(t.admit(ClientKey::V4([0xfe; 4]), 3951), Ok(()));
+        assert_eq!(t.examined, 3852 + 1);
+        assert_eq!(t.len(), 4001 - 3852 + 1);
+        // A flood of new clients at the bound with nothing expired: one look per refusal.
+        t.limits.max_v4_clients = t.v4_len();
+        t.examined = 0;
+        for i in 0..1000u32 {
+            assert_eq!(
+                t.admit(ClientKey::V4((1_000_000 + i).to_be_bytes()), 3951)
+                    .unwrap_err()
+                    .error,
+                GeoError::ServerBusy
+            );
+        }
+        assert_eq!(t.examined, 1000);
     }
 
     #[test]

@@ -32,9 +32,17 @@ fn pad(block: &mut [u8], offset: usize, len_bytes: u64) {
     bit_len.copy_from_slice(&(len_bytes * 8).to_be_bytes());
 }
 
+/// One SHA-256 compression run over `blocks` (counted in unit tests, `super::work`).
+#[inline(always)]
+fn compress(state: &mut [u32; 8], blocks: &[Block]) {
+    #[cfg(test)]
+    super::work::compressed(blocks.len());
+    sha2::compress256(state, blocks);
+}
+
 fn digest(blocks: &[Block]) -> [u8; 32] {
     let mut state = IV;
-    sha2::compress256(&mut state, blocks);
+    compress(&mut state, blocks);
     let mut out = [0u8; 32];
     for (chunk, word) in out.chunks_exact_mut(4).zip(state.iter()) {
         chunk.copy_from_slice(&word.to_be_bytes());
@@ -146,7 +154,7 @@ impl Chain {
         let (tail_slot, _) = second.split_at_mut(5);
         tail_slot.copy_from_slice(tck_tail);
         let mut state = IV;
-        sha2::compress256(&mut state, &self.ratchet);
+        compress(&mut state, &self.ratchet);
         let [number] = &mut self.number;
         let (_, rest) = number.split_at_mut(5);
         let (index_slot, rest) = rest.split_at_mut(2);
@@ -162,7 +170,7 @@ impl Chain {
             tck.copy_from_slice(&bytes);
         }
         let mut state = IV;
-        sha2::compress256(&mut state, &self.number);
+        compress(&mut state, &self.number);
         let mut out = [0u8; 16];
         for (dst, word) in out.chunks_exact_mut(4).zip(state) {
             dst.copy_from_slice(&word.to_be_bytes());

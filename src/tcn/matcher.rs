@@ -237,3 +237,172 @@ impl Matcher {
         outcome
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcn::work;
+    use crate::tcn::{MemoType, ReportAuthorizationKey};
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn range(r: &SignedReport) -> u64 {
+        let r = r.unverified_report();
+        u64::from(r.j2()) - u64::from(r.j1()) + 1
+    }
+
+    /// `spec/tcn.md §8.1`, the matches and work rows, measured: a call flooded with many
+    /// republished copies of a maximal report (`j1 = 1, j2 = 65 535`), forged copies of it and a
+    /// few honest reports costs exactly `3 × (j2 − j1 + 1)` SHA-256 compressions per valid report
+    /// and none for a rejected one, prepares each report's signature once, weighs each signature in
+    /// one batch equation per chunk (plus at most `⌈log2 256⌉ = 8` more in a chunk with a forgery),
+    /// and yields at most `min(j2 − j1 + 1, len())` matches per report, however often it repeats.
+    #[test]
+    fn the_work_and_matches_of_one_call_are_bounded() {
+        let mut rng = ChaCha20Rng::seed_from_u64(81);
+        let attacker = ReportAuthorizationKey::generate(&mut rng);
+        let flood = attacker
+            .create_report(MemoType::COEPI_SYMPTOM_V1, b"", 1, u16::MAX)
+            .unwrap();
+        let flood_numbers: Vec<TemporaryContactNumber> = flood
+            .unverified_report()
+            .temporary_contact_numbers()
+            .collect();
+        let mut forged_bytes = flood.to_vec();
+        forged_bytes[102] ^= 1; // the low byte of S: still canonical, fails the equation
+        let forged = SignedReport::decode(&forged_bytes).unwrap();
+        let honest: Vec<SignedReport> = (0..3u16)
+            .map(|k| {
+                ReportAuthorizationKey::generate(&mut rng)
+                    .create_report(MemoType::COEPI_SYMPTOM_V1, b"", 10 + k, 14 + k)
+                    .unwrap()
+            })
+            .collect();
+        let honest_numbers: Vec<Vec<TemporaryContactNumber>> = honest
+            .iter()
+            .map(|r| r.unverified_report().temporary_contact_numbers().collect())
+            .collect();
+
+        // Observed: 40 of the attacker's numbers, all 5 of the first honest report's, 1 of the
+        // second's, none of the third's.
+        let mut observed = ObservedSet::default();
+        for tcn in flood_numbers.iter().step_by(1600).take(40) {
+            observed.insert(*tcn);
+        }
+        for tcn in &honest_numbers[0] {
+            observed.insert(*tcn);
+        }
+        observed.insert(honest_numbers[1][3]);
+        assert_eq!(observed.len(), 46);
+
+        // 12 flood copies and 2 forged copies, the honest reports in between.
+        let mut reports = Vec::new();
+        for i in 0..12 {
+            reports.push(flood.clone());
+            if i % 6 == 5 {
+                reports.push(forged.clone());
+            }
+            if i % 4 == 1 {
+                reports.push(honest[i / 4].clone());
+            }
+        }
+        let n = reports.len();
+        assert_eq!(n, 12 + 2 + 3);
+
+        let matcher = Matcher::new(observed.clone());
+        work::reset();
+        let outcome = matcher.match_reports(&reports);
+        let spent = work::read();
+
+        let rejected: Vec<usize> = outcome.rejected.iter().map(|(i, _)| *i).collect();
+        assert_eq!(rejected.len(), 2);
+        assert!(outcome
+            .rejected
+            .iter()
+            .all(|(i, e)| *e == TcnError::SignatureMismatch && reports[*i] == forged));
+        // Work: exactly three compressions per disclosed number of each valid report, none for a
+        // rejected one; each bounded by 3 × 65 535 = 196 605.
+        let valid_numbers: u64 = (0..n)
+            .filter(|i| !rejected.contains(i))
+            .map(|i| range(&reports[i]))
+            .sum();
+        assert_eq!(spent.compressions, 3 * valid_numbers);
+        assert_eq!(valid_numbers, 12 * 65_535 + 3 * 5);
+        assert!(reports.iter().all(|r| 3 * range(r) <= 196_605));
+        // One preparation per report; every signature weighed in the chunk's equation, and the
+        // bisection that isolates the forgeries weighs each at most 8 more times.
+        assert_eq!(spent.prepared, n as u64);
+        assert!(spent.weighed >= n as u64);
+        assert!(spent.weighed <= n as u64 * (1 + 8), "{spent:?}");
+        // Matches: at most min(j2 − j1 + 1, len()) per report position.
+        for (i, r) in reports.iter().enumerate() {
+            let got = outcome.matches.iter().filter(|m| m.report == i).count() as u64;
+            assert!(
+                got <= range(r).min(observed.len() as u64),
+                "report {i}: {got}"
+            );
+            let want = if rejected.contains(&i) {
+                0
+            } else if *r == flood {
+                40
+            } else if *r == honest[0] {
+                5 // the range binds: min(5, 46)
+            } else if *r == honest[1] {
+                1
+            } else {
+                0
+            };
+            assert_eq!(got, want, "report {i}");
+        }
+        assert_eq!(outcome.matches.len(), 12 * 40 + 5 + 1);
+
+        // Without forgeries each signature is weighed exactly once: one equation per chunk.
+        let clean: Vec<SignedReport> = reports.iter().filter(|r| **r != forged).cloned().collect();
+        work::reset();
+        let outcome = matcher.match_reports(&clean);
+        let spent = work::read();
+        assert!(outcome.rejected.is_empty());
+        assert_eq!(
+            (spent.prepared, spent.weighed, spent.equations),
+            (clean.len() as u64, clean.len() as u64, 1)
+        );
+        assert_eq!(spent.compressions, 3 * valid_numbers);
+        // A small observed set binds the other side of the min: a copy of the longest report
+        // matches at most len() = 2 numbers.
+        let small: ObservedSet = [flood_numbers[0], flood_numbers[65_534]]
+            .into_iter()
+            .collect();
+        let outcome = Matcher::new(small).match_reports(&alloc::vec![flood.clone(); 20]);
+        assert_eq!(outcome.matches.len(), 20 * 2);
+    }
+
+    /// A chunk of 256 reports with one forgery: the bisection weighs every signature at most
+    /// `1 + ⌈log2 256⌉ = 9` times, and the forged report's range is never hashed.
+    #[test]
+    fn a_forgery_costs_a_logarithmic_number_of_equations() {
+        let mut rng = ChaCha20Rng::seed_from_u64(82);
+        let good = ReportAuthorizationKey::generate(&mut rng)
+            .create_report(MemoType::COEPI_SYMPTOM_V1, b"", 1, 1)
+            .unwrap();
+        let mut bytes = good.to_vec();
+        bytes[100] ^= 2;
+        let bad = SignedReport::decode(&bytes).unwrap();
+        let mut reports = alloc::vec![good; VERIFY_CHUNK];
+        reports[77] = bad;
+        let matcher = Matcher::new(ObservedSet::default());
+        work::reset();
+        let outcome = matcher.match_reports(&reports);
+        let spent = work::read();
+        assert_eq!(
+            outcome.rejected,
+            alloc::vec![(77, TcnError::SignatureMismatch)]
+        );
+        assert_eq!(spent.prepared, VERIFY_CHUNK as u64);
+        assert_eq!(spent.compressions, 3 * (VERIFY_CHUNK as u64 - 1));
+        // The failing path: 256, 128, …, 1 (9 equations) plus the sibling of each but the root
+        // (8 equations): 256 + 2 × (128 + 64 + … + 1) signatures weighed.
+        assert_eq!(spent.equations, 9 + 8);
+        assert_eq!(spent.weighed, 256 + 2 * 255);
+        assert!(spent.weighed <= 9 * VERIFY_CHUNK as u64);
+    }
+}

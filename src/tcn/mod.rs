@@ -15,6 +15,8 @@ mod keys;
 mod matcher;
 mod report;
 mod signature;
+#[cfg(test)]
+pub(crate) mod work;
 
 use crate::error::ErrorCode;
 use crate::wire::WireError;

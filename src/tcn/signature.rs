@@ -24,6 +24,8 @@ pub(crate) fn code(e: Ed25519Error) -> TcnError {
 
 /// Checks 1–3 of the rule and the challenge `k`.
 pub(crate) fn prepare(report: &SignedReport) -> Result<Prepared, TcnError> {
+    #[cfg(test)]
+    super::work::prepared();
     let key = PublicKey::from_bytes(&report.unverified_report().rvk().0).map_err(code)?;
     report.with_signed_bytes(|message| key.prepare(&[message], report.signature()).map_err(code))?
 }
@@ -50,6 +52,9 @@ fn transcript(p: &Prepared) -> [u8; 128] {
 fn batch_holds(items: &[Prepared]) -> bool {
     use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
     use curve25519_dalek::traits::VartimeMultiscalarMul;
+
+    #[cfg(test)]
+    super::work::equation(items.len());
 
     let mut seed_hash = Sha512::new().chain_update(crate::labels::tcn::BATCH_WEIGHTS.bytes);
     seed_hash.update((items.len() as u64).to_le_bytes());
