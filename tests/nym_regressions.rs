@@ -450,7 +450,12 @@ fn spent_serial_flood_is_refused_by_its_own_bound() {
         chain_token: body.chain_token,
         entries: vec![],
     };
-    assert_eq!(ns.handle_upload(NOW + 1, &ext, &mut rng).unwrap().generation, 1);
+    assert_eq!(
+        ns.handle_upload(NOW + 1, &ext, &mut rng)
+            .unwrap()
+            .generation,
+        1
+    );
     // The owner's Swap re-arms the SURB the notification spent.
     assert_eq!(
         ns.handle_message(NOW + 2, &swap(seed, 1, &surb(6)), &mut rng),
@@ -483,8 +488,11 @@ fn entry_queue_messages_and_history_floods_from_uploads_are_bounded() {
     let other = [0xce; 32];
     let k2 = ContactAddress::from_seed(&other).address();
     for sd in [seed, other] {
-        ns.swap(NOW, &SwapRequest::decode(G, &swap(sd, 0, &surb(8))).unwrap())
-            .unwrap();
+        ns.swap(
+            NOW,
+            &SwapRequest::decode(G, &swap(sd, 0, &surb(8))).unwrap(),
+        )
+        .unwrap();
     }
     let (mut sent, mut queued, mut failed) = (0, 0, 0);
     for i in 0..40u32 {
@@ -500,7 +508,11 @@ fn entry_queue_messages_and_history_floods_from_uploads_are_bounded() {
     }
     assert_eq!(
         (sent, queued, failed),
-        (1, usize::from(MAX_MESSAGES) - 1, 40 - usize::from(MAX_MESSAGES))
+        (
+            1,
+            usize::from(MAX_MESSAGES) - 1,
+            40 - usize::from(MAX_MESSAGES)
+        )
     );
     let e = ns.store().get(&nym_key(&k)).unwrap().clone();
     assert_eq!((e.queue.len(), e.next_seq), (MAX_QUEUE, MAX_MESSAGES));

@@ -26,9 +26,9 @@ use contact_tracing::mix::{
 };
 use contact_tracing::nym::authority::{ApprovalMode, Authority, Token};
 use contact_tracing::nym::{
-    AddressState, Client, ClientConfig, ClientEvent, ClientPolicy, Mailbox, MailboxLimits, MailboxStore,
-    NotificationBody, NymStore, Nymserver, NymserverLimits, NymserverSecret, Outgoing,
-    OutgoingKind, PollResponse, ServerOutput, SwapOutcome, UploadReport, SLOT_SECONDS,
+    AddressState, Client, ClientConfig, ClientEvent, ClientPolicy, Mailbox, MailboxLimits,
+    MailboxStore, NotificationBody, NymStore, Nymserver, NymserverLimits, NymserverSecret,
+    Outgoing, OutgoingKind, PollResponse, ServerOutput, SwapOutcome, UploadReport, SLOT_SECONDS,
 };
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
