@@ -4,8 +4,10 @@
 //! tests positive, the authority approves, B extends the chain. The same run at loss rates 0, 1 %,
 //! 5 % and 20 % (every fault of the network model at that rate: drop, duplicate, delay, reorder,
 //! replay). Prints, per rate: notifications delivered and lost (each lost one reported to its
-//! client), Swaps retried, fragments resent, contacts told, and bytes per client per day by kind,
-//! scaled to 288 addresses a day beside the seed's figures.
+//! client), how long the slowest client took to learn of a message (spec/nym.md §7.7, NYM-READ-5:
+//! the world runs past its two settle days while some client has not, up to that bound), Swaps
+//! retried, fragments resent, contacts told, and bytes per client per day by kind, scaled to 288
+//! addresses a day beside the seed's figures.
 //!
 //! ```text
 //! cargo run --release --example nym_simulation -- [clients=20] [periods_per_day=48] [seed=1]
@@ -82,14 +84,16 @@ fn main() {
     }
 
     println!("\nOutcomes (every fault at the given rate, per link):\n");
-    println!("| loss rate | notifications delivered | lost (reported) | contacts of A told | of B told | Swaps retried | fragments resent | uploads done / failed | addresses confirmed / supplied | silent answers | replays dropped | packets sent |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| loss rate | notifications delivered | lost (reported) | slowest to learn | run after meetings | contacts of A told | of B told | Swaps retried | fragments resent | uploads done / failed | addresses confirmed / supplied | silent answers | replays dropped | packets sent |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (rate, f) in &rows {
         println!(
-            "| {:.0} % | {} | {} | {}/{} | {}/{} | {} | {} | {} / {} | {} / {} | {} | {} | {} |",
+            "| {:.0} % | {} | {} | {:.1} h | {:.2} days | {}/{} | {}/{} | {} | {} | {} / {} | {} / {} | {} | {} | {} |",
             rate * 100.0,
             f.delivered,
             f.lost,
+            f.longest_learn as f64 / 3600.0,
+            f.ran_after_meetings as f64 / 86_400.0,
             f.contacts_told,
             f.contacts,
             f.chain_told,
@@ -140,4 +144,10 @@ fn main() {
     println!("mailboxes < 10 kB; devalidating one day's addresses ≈ 330 kB; totals 120 kB / \"340kb\" / at most 10 MB.");
     println!("Ours in steady state also updates every live address daily (30 × 288); the simulation's addresses");
     println!("live at most 4.5 days, so its update column covers about 2 days of addresses.");
+    println!("\nA client learns of a message when it reads it (a settled address's mailbox is polled daily) or");
+    println!("with the next acknowledgement (the daily update, retried every 30 min until one comes back):");
+    println!(
+        "spec/nym.md §7.7 bounds this by {:.1} days except with probability (1 − s)^96.",
+        learn_bound() as f64 / 86_400.0
+    );
 }

@@ -51,6 +51,27 @@ fn twenty_percent() {
     assert!(f.retried > 0 && f.replays_dropped > 0);
 }
 
+/// Regression (examples/nym_simulation at 20 %): B's extension was processed 1.55 days after the
+/// last meeting day, 10.6 h before the world stopped, and the four notifications it sent went
+/// through settled SURBs. A settled address's mailbox is polled once a day and a lost notification
+/// surfaces only with the next acknowledgement, after the daily update; the world checked
+/// "delivered or reported lost" before either could happen and failed ("client 10: message 0
+/// neither delivered nor reported lost"), and B's contacts counted as not told. The protocol states
+/// how long learning takes (spec/nym.md §7.7, NYM-READ-5); the world now runs on until every
+/// owner has learned of every message, up to that bound after the last message, and checks then.
+#[test]
+fn late_chain_notifications_at_twenty_percent_are_learned_within_the_bound() {
+    let (w, f) = scenario(Scenario::small(Faults::uniform(0.20, 30), 6));
+    properties(&f);
+    assert_eq!((f.messages, f.chain_contacts), (7, 4), "{f:?}");
+    assert!(
+        f.ran_after_meetings > 2 * contact_tracing::mix::SECONDS_PER_DAY,
+        "the two settle days were not enough: {f:?}"
+    );
+    assert!(f.longest_learn <= learn_bound(), "{f:?}");
+    assert_eq!(w.unlearned(), 0);
+}
+
 /// Regression (issue 11 finding 1): the first replace Swap of every address of A's contacts is
 /// dropped. At 98df3a2 the client moved on to `hash(new blob)` and, three hours later, spent the
 /// old SURB on a dummy: every later Swap was refused and the notification died at the first mix.

@@ -387,3 +387,161 @@ fn replayed_swap_packets_are_applied_once() {
     assert_eq!(w.results.get("created").copied(), Some(2));
     assert_eq!(w.drops.get("Replay").copied(), Some(9));
 }
+
+/// One infection upload under a fresh token whose log names `k` once.
+fn upload_naming(ha: &Authority, ns: &Nymserver, serial: u32, k: &[u8; 32]) -> Upload {
+    let mut s = [0u8; 16];
+    s[..4].copy_from_slice(&serial.to_be_bytes());
+    let mut eph = [7u8; 32];
+    eph[..4].copy_from_slice(&serial.to_be_bytes());
+    Upload::Infection {
+        token: ha.issue(s, 840, 1, ApprovalMode::Automatic, NOW + 100),
+        entries: vec![LogEntry::seal(&ns.public_key(), k, NOW, 1, &eph).unwrap()],
+    }
+}
+
+/// Spent serials (audit gap 1): with `max_spent` below `max_cases`, a flood of valid tokens is
+/// refused by the spent set's bound itself (`NYM_CAPACITY`, check 4 of §6.3) while cases still
+/// have room; a repeated serial is still `NYM_TOKEN_SPENT` (check 3 comes first); a member's chain
+/// extension and the owner's Swaps go on while the set is full; expiry frees it.
+#[test]
+fn spent_serial_flood_is_refused_by_its_own_bound() {
+    let (mut ns, ha) = server(NymserverLimits {
+        max_cases: 64,
+        max_spent: 4,
+        ..NymserverLimits::default()
+    });
+    let mut rng = ChaCha20Rng::from_seed([6; 32]);
+    let seed = [0xab; 32];
+    let k = ContactAddress::from_seed(&seed).address();
+    let s = surb(5);
+    ns.swap(NOW, &SwapRequest::decode(G, &swap(seed, 0, &s)).unwrap())
+        .unwrap();
+    let first = upload_naming(&ha, &ns, 0, &k);
+    let report = ns.handle_upload(NOW, &first, &mut rng).unwrap();
+    assert_eq!(report.matched, 1);
+    let mut refused = 0;
+    for i in 1..200u32 {
+        let up = upload_naming(&ha, &ns, i, &[0; 32]);
+        match ns.handle_upload(NOW, &up, &mut rng) {
+            Ok(_) => {}
+            Err(e) => {
+                assert_eq!(e, NymError::Capacity);
+                refused += 1;
+            }
+        }
+        assert!(ns.spent_tokens() <= 4);
+    }
+    assert_eq!((refused, ns.spent_tokens(), ns.cases()), (196, 4, 4));
+    assert!(
+        ns.cases() < ns.limits().max_cases,
+        "the case bound did not refuse"
+    );
+    assert_eq!(
+        ns.handle_upload(NOW, &first, &mut rng).map(|_| ()),
+        Err(NymError::TokenSpent)
+    );
+    // The member's chain extension needs no serial: it is processed while the set is full.
+    let key = nym_key(&k);
+    let body = ns.store().get(&key).unwrap().history[0].open(&k).unwrap();
+    let ext = Upload::Extension {
+        case_id: body.case_id,
+        address: k,
+        chain_token: body.chain_token,
+        entries: vec![],
+    };
+    assert_eq!(
+        ns.handle_upload(NOW + 1, &ext, &mut rng)
+            .unwrap()
+            .generation,
+        1
+    );
+    // The owner's Swap re-arms the SURB the notification spent.
+    assert_eq!(
+        ns.handle_message(NOW + 2, &swap(seed, 1, &surb(6)), &mut rng),
+        Ok(ServerOutput::Swap(SwapOutcome::Rearmed))
+    );
+    // Serials are purged when their tokens expire: room again.
+    ns.expire(NOW + 100);
+    assert_eq!(ns.spent_tokens(), 0);
+    let mut later = upload_naming(&ha, &ns, 500, &[0; 32]);
+    if let Upload::Infection { token, .. } = &mut later {
+        *token = ha.issue([0x55; 16], 840, 0, ApprovalMode::Automatic, NOW + 300);
+    }
+    ns.handle_upload(NOW + 101, &later, &mut rng).unwrap();
+    assert_eq!(ns.spent_tokens(), 1);
+}
+
+/// Queue, messages and history of one entry (audit gap 2), flooded from outside: 40 authorised
+/// uploads name the same contact address. The first Send uses the SURB (D3), the next
+/// `MAX_QUEUE` are queued (D4), the rest up to `MAX_MESSAGES` are kept in the history only (D5),
+/// and every later one is refused (`NYM_CAPACITY`, D2, counted in `failed`); the history keeps
+/// the last `HISTORY_LEN`. Another address is unaffected, and the owner's Swaps drain the queue one
+/// message per SURB, then re-arm, then are acknowledged.
+#[test]
+fn entry_queue_messages_and_history_floods_from_uploads_are_bounded() {
+    use contact_tracing::nym::{HISTORY_LEN, MAX_MESSAGES, MAX_QUEUE};
+    let (mut ns, ha) = server(NymserverLimits::default());
+    let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    let seed = [0xcd; 32];
+    let k = ContactAddress::from_seed(&seed).address();
+    let other = [0xce; 32];
+    let k2 = ContactAddress::from_seed(&other).address();
+    for sd in [seed, other] {
+        ns.swap(
+            NOW,
+            &SwapRequest::decode(G, &swap(sd, 0, &surb(8))).unwrap(),
+        )
+        .unwrap();
+    }
+    let (mut sent, mut queued, mut failed) = (0, 0, 0);
+    for i in 0..40u32 {
+        let r = ns
+            .handle_upload(NOW, &upload_naming(&ha, &ns, i, &k), &mut rng)
+            .unwrap();
+        sent += r.delivery.packets.len();
+        queued += r.delivery.queued;
+        failed += r.delivery.failed;
+        let e = ns.store().get(&nym_key(&k)).unwrap();
+        assert!(e.queue.len() <= MAX_QUEUE && e.history.len() <= HISTORY_LEN);
+        assert!(e.next_seq <= MAX_MESSAGES);
+    }
+    assert_eq!(
+        (sent, queued, failed),
+        (
+            1,
+            usize::from(MAX_MESSAGES) - 1,
+            40 - usize::from(MAX_MESSAGES)
+        )
+    );
+    let e = ns.store().get(&nym_key(&k)).unwrap().clone();
+    assert_eq!((e.queue.len(), e.next_seq), (MAX_QUEUE, MAX_MESSAGES));
+    let seqs: Vec<u8> = e.history.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, vec![29, 30, 31]);
+    assert!(e.history.iter().all(|r| r.open(&k).is_ok()));
+    // Another address still receives.
+    let r = ns
+        .handle_upload(NOW, &upload_naming(&ha, &ns, 99, &k2), &mut rng)
+        .unwrap();
+    assert_eq!(r.delivery.packets.len(), 1);
+    // The owner drains the queue, one message per fresh SURB, then re-arms, then is acknowledged.
+    for i in 1..=MAX_QUEUE {
+        let out = ns
+            .handle_message(NOW + i as u64, &swap(seed, i, &surb(9)), &mut rng)
+            .unwrap();
+        assert!(
+            matches!(out, ServerOutput::Swap(SwapOutcome::Drained(..))),
+            "{out:?}"
+        );
+    }
+    assert!(ns.store().get(&nym_key(&k)).unwrap().queue.is_empty());
+    let n = MAX_QUEUE + 1;
+    assert_eq!(
+        ns.handle_message(NOW + 20, &swap(seed, n, &surb(9)), &mut rng),
+        Ok(ServerOutput::Swap(SwapOutcome::Rearmed))
+    );
+    assert!(matches!(
+        ns.handle_message(NOW + 21, &swap(seed, n + 1, &surb(9)), &mut rng),
+        Ok(ServerOutput::Swap(SwapOutcome::Acknowledged(..)))
+    ));
+}

@@ -26,9 +26,9 @@ use contact_tracing::mix::{
 };
 use contact_tracing::nym::authority::{ApprovalMode, Authority, Token};
 use contact_tracing::nym::{
-    AddressState, Client, ClientConfig, ClientEvent, Mailbox, MailboxLimits, MailboxStore,
-    NotificationBody, NymStore, Nymserver, NymserverLimits, NymserverSecret, Outgoing,
-    OutgoingKind, PollResponse, ServerOutput, SwapOutcome, UploadReport, SLOT_SECONDS,
+    AddressState, Client, ClientConfig, ClientEvent, ClientPolicy, Mailbox, MailboxLimits,
+    MailboxStore, NotificationBody, NymStore, Nymserver, NymserverLimits, NymserverSecret,
+    Outgoing, OutgoingKind, PollResponse, ServerOutput, SwapOutcome, UploadReport, SLOT_SECONDS,
 };
 use ed25519_dalek::SigningKey;
 use rand_chacha::ChaCha20Rng;
@@ -148,6 +148,13 @@ pub struct World {
     pub silent: u64,
     /// Packets sent by clients, by kind, over the whole run.
     pub sent_by_kind: BTreeMap<OutgoingKind, u64>,
+    /// When the nymserver accepted each message for a client's address: `(nym_key(K), seq)` ->
+    /// time (a Send of an upload or an approval, `spec/nym.md §3.5`).
+    pub accepted: BTreeMap<([u8; 32], u8), u64>,
+    /// When the owner first learned of each message, delivered or reported lost.
+    pub learned: BTreeMap<([u8; 32], u8), u64>,
+    /// `next_seq` of every client entry as last seen (to find new messages).
+    seen_seqs: BTreeMap<[u8; 32], u8>,
 }
 
 impl World {
@@ -211,6 +218,9 @@ impl World {
             supplied: 0,
             silent: 0,
             sent_by_kind: BTreeMap::new(),
+            accepted: BTreeMap::new(),
+            learned: BTreeMap::new(),
+            seen_seqs: BTreeMap::new(),
             rng,
         };
         w.publish();
@@ -336,6 +346,7 @@ impl World {
                             Ok(ServerOutput::Upload(r)) => {
                                 packets.extend(r.delivery.packets.iter().cloned());
                                 self.reports.push(r);
+                                self.note_accepted();
                                 "upload".into()
                             }
                             Err(e) => format!("{e:?}"),
@@ -360,12 +371,64 @@ impl World {
                 let (events, out) = self.clients[c]
                     .handle_poll(now, &mailbox, &got.payloads, &self.doc, &mut self.rng)
                     .unwrap();
-                self.events[c].extend(events);
+                self.note_events(c, events);
                 self.send(c, out);
             }
             (to, m) => panic!("misrouted {m:?} to {to:?}"),
         }
         self.check_bounds();
+    }
+
+    /// Records when the nymserver accepted messages for clients' addresses (after an upload or an
+    /// approval: the only places that Send).
+    fn note_accepted(&mut self) {
+        for k in self.owner.keys() {
+            let key = contact_tracing::nym::nym_key(k);
+            let Some(e) = self.nymserver.store().get(&key) else {
+                continue;
+            };
+            let seen = self.seen_seqs.entry(key).or_default();
+            for seq in *seen..e.next_seq {
+                self.accepted.insert((key, seq), self.now);
+            }
+            *seen = (*seen).max(e.next_seq);
+        }
+    }
+
+    /// Keeps client `c`'s events, and when it first learned of each message.
+    fn note_events(&mut self, c: usize, events: Vec<ClientEvent>) {
+        for e in &events {
+            let (address, seqs) = match e {
+                ClientEvent::Notified {
+                    address,
+                    notification,
+                } => (address, vec![notification.seq]),
+                ClientEvent::NotificationsLost { address, seqs } => (address, seqs.clone()),
+                _ => continue,
+            };
+            let key = contact_tracing::nym::nym_key(address);
+            for seq in seqs {
+                self.learned.entry((key, seq)).or_insert(self.now);
+            }
+        }
+        self.events[c].extend(events);
+    }
+
+    /// Messages accepted for a client's address whose owner has not learned of them yet.
+    pub fn unlearned(&self) -> usize {
+        self.accepted
+            .keys()
+            .filter(|m| !self.learned.contains_key(m))
+            .count()
+    }
+
+    /// The longest time, in seconds, from a message's acceptance to its owner learning of it.
+    pub fn longest_learn(&self) -> u64 {
+        self.accepted
+            .iter()
+            .filter_map(|(m, t)| self.learned.get(m).map(|l| l - t))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Every table stays within its bound (contract 6).
@@ -402,7 +465,7 @@ impl World {
             let (events, out) = self.clients[c]
                 .tick(self.now, &self.doc, &mut self.rng)
                 .unwrap();
-            self.events[c].extend(events);
+            self.note_events(c, events);
             self.send(c, out);
             for mailbox in self.clients[c].poll_addresses(self.now) {
                 self.count(c, Cat::PollSent, mailbox.0.len() as u64);
@@ -490,6 +553,11 @@ impl World {
 
     /// The authority approves every held batch of the reports so far.
     pub fn approve_all(&mut self) {
+        self.approve_held();
+        self.note_accepted();
+    }
+
+    fn approve_held(&mut self) {
         let held: Vec<UploadReport> = self.reports.iter().filter(|r| r.held).cloned().collect();
         for r in held {
             let approval = self.authority.approve(r.case_id, r.batch, true);
@@ -577,6 +645,17 @@ impl World {
     }
 }
 
+/// How long after the nymserver accepts a message its owner learns of it (reads it, its sealed
+/// copy, or its loss) under the default policy, except with probability `(1 − s)^96` (spec/nym.md
+/// §7.7, NYM-READ-5): the next update is due within `update_after`; 96 rounds of `retry_after`
+/// then bring an acknowledgement, read within `urgent_poll`; a loss report may wait
+/// `forget_after` for older arms. A message whose packet arrives is read within `routine_poll`,
+/// which is shorter.
+pub fn learn_bound() -> u64 {
+    let p = ClientPolicy::default();
+    p.update_after + 96 * p.retry_after + p.urgent_poll + p.forget_after
+}
+
 /// The parameters of a run of [`scenario`].
 #[derive(Clone, Copy, Debug)]
 pub struct Scenario {
@@ -619,6 +698,11 @@ pub struct Figures {
     pub delivered: usize,
     /// Reported lost to their owner.
     pub lost: usize,
+    /// The longest time (seconds) from a message's acceptance until its owner learned of it.
+    pub longest_learn: u64,
+    /// How long the world ran after the last meeting day (seconds): the settle days, and more
+    /// while some owner had not yet learned of a message.
+    pub ran_after_meetings: u64,
     /// Swaps sent again because an earlier one's outcome stayed unknown.
     pub retried: u64,
     /// Fragments sent again.
@@ -682,7 +766,14 @@ pub fn scenario_with(s: Scenario, setup: impl FnOnce(&mut World)) -> (World, Fig
     );
     let mut day_bytes: Vec<BTreeMap<Cat, u64>> = Vec::new();
     let mut t = START;
-    while t < end + s.settle_days * SECONDS_PER_DAY {
+    let settled = end + s.settle_days * SECONDS_PER_DAY;
+    // After the settle days, the world runs on until every owner has learned of every message,
+    // but never beyond `learn_bound()` after the last message was accepted (spec/nym.md §7.7,
+    // NYM-READ-5): a message still unknown then fails the check below.
+    while t < settled
+        || (w.unlearned() > 0
+            && t < w.accepted.values().max().copied().unwrap_or(0) + learn_bound())
+    {
         // Supply: each client prepares the address of the period that starts `lead` from now.
         let target = t + s.lead;
         if target >= first_meeting && target < end && (target - first_meeting) % period == 0 {
@@ -751,6 +842,8 @@ pub fn scenario_with(s: Scenario, setup: impl FnOnce(&mut World)) -> (World, Fig
         messages,
         delivered,
         lost,
+        longest_learn: w.longest_learn(),
+        ran_after_meetings: w.now.saturating_sub(end),
         supplied: w.supplied,
         silent: w.silent,
         net: w.net.stats(),
