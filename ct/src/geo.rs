@@ -4,8 +4,9 @@
 //! own data and branches on coordinates; `spec/geo.md §13`), so it is not a case here.
 
 use contact_tracing::geo::{
-    oprf_blind_raw, oprf_evaluate_raw, oprf_finalize_raw, risk_hash_classic, risk_hash_oprf,
-    BlockSize, CellId, Layer, Location, OprfClientState, OprfSeed, RiskPoint, SaltKey, TimeBlock,
+    oprf_blind_flagged, oprf_blind_raw, oprf_evaluate_raw, oprf_finalize_raw, risk_hash_classic,
+    risk_hash_oprf, BlockSize, CellId, Layer, Location, OprfClientState, OprfSeed, RiskPoint,
+    SaltKey, TimeBlock,
 };
 
 use crate::taint::{public, secret};
@@ -53,10 +54,12 @@ fn oprf_client_blind_finalize() {
     // The client's private input: LABEL_OPRF_INPUT || cell id.
     let input = std::hint::black_box(OprfClientState::input_for(&cell()));
     secret(&input);
-    let blinded = oprf_blind_raw(&input, &blind);
-    // The blinded element is sent to the server; validity of the blind is reported.
+    let blinded = oprf_blind_flagged(&input, &blind);
+    // The blinded element is sent to the server, and with it whether it is the identity (the
+    // one bit `oprf_blind_raw` branches on); validity of the blind is reported.
     public(&blinded);
-    let blinded = blinded.expect("valid blind");
+    let (blinded, is_identity) = blinded.expect("valid blind");
+    assert!(!bool::from(is_identity));
     let seed = OprfSeed::from_bytes([0x24; 32]);
     let block = TimeBlock::new(BlockSize::M5, 5_666_666);
     let eval = seed.evaluate(&block, &blinded).expect("valid element");

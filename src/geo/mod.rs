@@ -55,8 +55,8 @@ pub use hash::{
 #[cfg(feature = "alloc")]
 pub use limit::{ClientKey, ClientLimits, Refused, MAX_TABLE_CLIENTS, V6_PREFIX_SLOTS};
 pub use oprf::{
-    oprf_blind_raw, oprf_derive_key_raw, oprf_evaluate_raw, oprf_finalize_raw, OprfClientState,
-    OprfOutput, OprfSeed, ELEMENT_LEN, MAX_OPRF_STRING, OPRF_OUTPUT_LEN, SEED_LEN,
+    oprf_blind_flagged, oprf_blind_raw, oprf_derive_key_raw, oprf_evaluate_raw, oprf_finalize_raw,
+    OprfClientState, OprfOutput, OprfSeed, ELEMENT_LEN, MAX_OPRF_STRING, OPRF_OUTPUT_LEN, SEED_LEN,
 };
 #[cfg(feature = "alloc")]
 pub use salt::{

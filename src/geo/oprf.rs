@@ -89,6 +89,23 @@ pub fn oprf_derive_key_raw(seed: &[u8], info: &[u8]) -> Result<[u8; 32], GeoErro
 /// order (`spec/geo.md §6`): the blind is canonical and non-zero (`GEO_INVALID_BLIND`); the input
 /// is at most 65 535 bytes and does not hash to the identity (`GEO_INVALID_INPUT`).
 pub fn oprf_blind_raw(input: &[u8], blind: &[u8; 32]) -> Result<[u8; ELEMENT_LEN], GeoError> {
+    let (element, is_identity) = oprf_blind_flagged(input, blind)?;
+    // The flag is as public as the element the client is about to send.
+    if bool::from(is_identity) {
+        return Err(GeoError::InvalidInput);
+    }
+    Ok(element)
+}
+
+/// The constant-time core of [`oprf_blind_raw`]: the same checks of the blind and the input
+/// length, then `blind · HashToGroup(input)` and, without branching on it, whether that is the
+/// identity (RFC 9497's `InvalidInputError`: `r·P` is the identity only if `P` is, as `r ≠ 0` in
+/// a prime-order group; no input is known to hash to it). The input is secret, the element is
+/// sent to the server: a caller that checks timing declassifies the flag with the element.
+pub fn oprf_blind_flagged(
+    input: &[u8],
+    blind: &[u8; 32],
+) -> Result<([u8; ELEMENT_LEN], subtle::Choice), GeoError> {
     check_blind(blind)?;
     check_input(input)?;
     let mut rng = FixedBlind {
@@ -99,12 +116,8 @@ pub fn oprf_blind_raw(input: &[u8], blind: &[u8; 32]) -> Result<[u8; ELEMENT_LEN
         OprfClient::<Ristretto255>::blind(input, &mut rng).map_err(|_| GeoError::InvalidInput)?;
     let mut out = [0u8; ELEMENT_LEN];
     out.copy_from_slice(&res.message.serialize());
-    // r·P is the identity only if P is (r ≠ 0 in a prime-order group): RFC 9497's
-    // InvalidInputError. No input is known to hash to the identity.
-    if out == [0u8; ELEMENT_LEN] {
-        return Err(GeoError::InvalidInput);
-    }
-    Ok(out)
+    let is_identity = out.ct_eq(&[0u8; ELEMENT_LEN]);
+    Ok((out, is_identity))
 }
 
 fn check_input(input: &[u8]) -> Result<(), GeoError> {
