@@ -142,7 +142,7 @@ fn main() {
     }
     println!("\nSeed figures for comparison (spec/nym.md §7.7): supply of 288 addresses ≈ 110 kB; polling 288");
     println!("mailboxes < 10 kB; devalidating one day's addresses ≈ 330 kB; totals 120 kB / \"340kb\" / at most 10 MB.");
-    println!("Ours in steady state also updates every live address daily (30 × 288); the simulation's addresses");
+    println!("Ours in steady state also updates every live address daily (31 × 288); the simulation's addresses");
     println!("live at most 4.5 days, so its update column covers about 2 days of addresses.");
     println!("\nA client learns of a message when it reads it (a settled address's mailbox is polled daily) or");
     println!("with the next acknowledgement (the daily update, retried every 30 min until one comes back):");

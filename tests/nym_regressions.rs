@@ -545,3 +545,86 @@ fn entry_queue_messages_and_history_floods_from_uploads_are_bounded() {
         Ok(ServerOutput::Swap(SwapOutcome::Acknowledged(..)))
     ));
 }
+
+/// Client 0 supplies an address for a slot 23 h 30 min ahead (within MAX_SUPPLY_LEAD), client 1
+/// logs it in that slot, and the world runs until one hour before the entry refuses Sends
+/// (`expires − SEND_CLOSE − 1 h`), when client 1's log entry is one day short of its 30 days.
+/// Client 1 then uploads with a held token. Returns the world, `K`, the client's expiry for it and
+/// the upload's report.
+fn end_of_life_setup(seed: u8) -> (World, [u8; 32], u64, contact_tracing::nym::UploadReport) {
+    use contact_tracing::nym::ENTRY_LIFETIME;
+    let mut w = World::new(2, seed, Faults::NONE);
+    let slot = (w.now + 23 * 3600 + 1800) / SLOT_SECONDS;
+    w.supply(0, slot);
+    let (k, _, _) = w.clients[0].addresses().last().unwrap();
+    let expires = w.now + ENTRY_LIFETIME;
+    w.advance(slot * SLOT_SECONDS + 60);
+    w.meet(0, 1, 300);
+    assert!(
+        w.heard[1].contains(&k),
+        "client 1 logged client 0's address"
+    );
+    w.advance(expires - SECONDS_PER_DAY - 2 * 3600);
+    w.report_infection(1, 1, ApprovalMode::Authority);
+    w.advance(expires - SECONDS_PER_DAY - 3600);
+    let report = w.reports.last().cloned().expect("the upload was processed");
+    assert!(report.held && report.matched == 1, "{report:?}");
+    (w, k, expires, report)
+}
+
+/// Regression (spec/nym.md §7.7, NYM-READ-5, the former "open end-of-life window"): a settled
+/// address used to stop its daily updates one to two days before its entry expired, and the client
+/// dropped it at expiry, so a notification the nymserver accepted in that window whose packet was
+/// lost was never learned of. Here the authority approves one hour before the entry closes
+/// (`expires − SEND_CLOSE − 1 h`, after the last update the old schedule sent), the adversary
+/// drops the notification, and the owner now learns of it: its updates go on until a Swap sent
+/// after the entry closed is acknowledged, and that acknowledgement carries the sealed copy
+/// (NYM-CLIENT-8). Before the fix the owner never learned of it.
+#[test]
+fn end_of_life_notification_lost_in_flight_is_learned() {
+    let (mut w, k, expires, _) = end_of_life_setup(41);
+    w.drop_approved = true;
+    w.approve_all();
+    let key = nym_key(&k);
+    assert_eq!(w.accepted.len(), 1, "the nymserver accepted the Send");
+    assert!(w.accepted.contains_key(&(key, 0)));
+    w.advance(expires + 4 * SECONDS_PER_DAY);
+    assert!(
+        w.learned.contains_key(&(key, 0)),
+        "the owner learned of the notification (delivered or reported lost): {:?}",
+        w.events[0]
+    );
+    assert_eq!(
+        w.notifications(0).len() + w.lost(0).len(),
+        1,
+        "{:?}",
+        w.events[0]
+    );
+    assert_eq!(
+        w.count_events(|e| matches!(e, contact_tracing::nym::ClientEvent::AddressLost { .. })),
+        0
+    );
+    assert_eq!(w.clients[0].addresses().count(), 0, "pruned once finished");
+}
+
+/// The other half of the rule (spec/nym.md §3.5, D1): in its last `SEND_CLOSE` an entry refuses
+/// Sends, and the case handling counts the refusal (`failed`), so an approval that comes after the
+/// owner's last Swap does not silently lose a notification the owner could not learn of.
+#[test]
+fn end_of_life_entry_refuses_sends_in_its_last_send_close() {
+    let (mut w, k, expires, report) = end_of_life_setup(42);
+    w.advance(expires - SECONDS_PER_DAY + 3600);
+    let approval = w.authority.approve(report.case_id, report.batch, true);
+    let d = w.nymserver.approve(w.now, &approval).unwrap();
+    assert_eq!(
+        (d.packets.len(), d.queued, d.failed),
+        (0, 0, 1),
+        "refused, and counted"
+    );
+    let e = w
+        .nymserver
+        .store()
+        .get(&nym_key(&k))
+        .expect("not yet expired");
+    assert_eq!(e.next_seq, 0, "nothing accepted");
+}

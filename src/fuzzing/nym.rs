@@ -20,7 +20,7 @@ mod imp {
         LogEntry, Mailbox, MailboxLimits, MailboxStore, NotificationBody, NymError, NymMessage,
         NymStore, Nymserver, NymserverLimits, NymserverSecret, PollResponse, Response, SendOutcome,
         ServerOutput, SwapOutcome, SwapRequest, Upload, DAY, ENTRY_LIFETIME, HISTORY_LEN,
-        MAX_MAILBOX_PAYLOADS, MAX_MESSAGES, MAX_QUEUE,
+        MAX_MAILBOX_PAYLOADS, MAX_MESSAGES, MAX_QUEUE, SEND_CLOSE,
     };
 
     /// A counter stream: the fuzz bodies need randomness only for case ids and chain tokens.
@@ -268,6 +268,10 @@ mod imp {
                     let r = ns.send(now, &k, &body(b));
                     match model.get_mut(&ki) {
                         None => assert_eq!(r, Err(NymError::UnknownAddress)),
+                        // The entry's last SEND_CLOSE: closed to Sends (D1).
+                        Some(m) if now >= m.0 + ENTRY_LIFETIME - SEND_CLOSE => {
+                            assert_eq!(r, Err(NymError::UnknownAddress));
+                        }
                         Some(m) if m.4 >= MAX_MESSAGES => assert_eq!(r, Err(NymError::Capacity)),
                         Some(m) => {
                             match (m.2, m.3 < MAX_QUEUE, r.unwrap()) {

@@ -105,8 +105,12 @@ pub const SLOT_SECONDS: u64 = 300;
 pub const LOG_RETENTION: u64 = 30 * DAY;
 /// How long before its slot a client may create a contact address (`spec/nym.md §7.1`).
 pub const MAX_SUPPLY_LEAD: u64 = DAY;
-/// Life of a nymserver entry from its creation: it outlives every log entry naming its address.
-pub const ENTRY_LIFETIME: u64 = LOG_RETENTION + MAX_SUPPLY_LEAD;
+/// The last part of a nymserver entry's life, in which it refuses Sends (`spec/nym.md §3.5`, D1):
+/// its owner's last Swap comes after every message it accepted (`§7.1`, NYM-CLIENT-8).
+pub const SEND_CLOSE: u64 = DAY;
+/// Life of a nymserver entry from its creation: it accepts Sends for longer than every log entry
+/// naming its address lives, and then closes for `SEND_CLOSE`.
+pub const ENTRY_LIFETIME: u64 = LOG_RETENTION + MAX_SUPPLY_LEAD + SEND_CLOSE;
 /// Life of a mailbox address from first sight.
 pub const MAILBOX_RETENTION: u64 = 30 * DAY;
 /// Queued messages per nymserver entry.

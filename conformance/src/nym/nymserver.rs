@@ -10,7 +10,7 @@ use contact_tracing::nym::{
     chain_element, fragment_upload, nym_key, seal_blob, ContactAddress, Delivery, Fragment,
     LogEntry, NotificationBody, NymStore, Nymserver, NymserverLimits, NymserverSecret, SendOutcome,
     ServerOutput, StatusRequest, SwapOutcome, SwapRequest, Upload, UploadReport, DAY,
-    ENTRY_LIFETIME, MAX_MESSAGES, MAX_QUEUE, SWAP_WINDOW, UPLOAD_TIMEOUT,
+    ENTRY_LIFETIME, MAX_MESSAGES, MAX_QUEUE, SEND_CLOSE, SWAP_WINDOW, UPLOAD_TIMEOUT,
 };
 use rand_chacha::ChaCha20Rng;
 use serde_json::{json, Map, Value};
@@ -383,6 +383,11 @@ pub(crate) fn entry_file() -> Value {
         "An entry at or after created + ENTRY_LIFETIME, purged or not.",
     );
     f.note(
+        "Closed",
+        "FUNCTIONALITY",
+        "D1: an entry in its last SEND_CLOSE (from created + ENTRY_LIFETIME - SEND_CLOSE) refuses Sends.",
+    );
+    f.note(
         "UnknownAddress",
         "FUNCTIONALITY",
         "D1: Send for an address without a live entry.",
@@ -675,13 +680,19 @@ pub(crate) fn entry_file() -> Value {
         vec![
             a.swap(NOW, 0, &b[0]),
             a.swap(NOW + 30 * DAY, 1, &b[1]),
+            a.send(t31 - SEND_CLOSE - 1, &body(1)),
             a.entry(t31 - 1),
-            a.send(t31 - 1, &body(1)),
             a.entry(t31),
             expire(t31 - 1),
             expire(t31),
             a.entry(t31),
         ],
+    );
+    sm.test(
+        "send at the first second of the entry's last SEND_CLOSE: refused (D1)",
+        &["Closed", "UnknownAddress"],
+        Some("NYM_UNKNOWN_ADDRESS"),
+        vec![a.swap(NOW, 0, &b[0]), a.send(t31 - SEND_CLOSE, &body(1))],
     );
     sm.test(
         "send at the expiry second, before the purge",

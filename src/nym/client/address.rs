@@ -10,7 +10,7 @@ use super::{ClientEvent, ClientPolicy};
 use crate::mix::{MailboxAddress, SurbSecret};
 use crate::nym::address::ContactAddress;
 use crate::nym::messages::Notification;
-use crate::nym::{ADDRESS_LEN, CHAIN_LEN, ENTRY_LIFETIME, SWAP_WINDOW};
+use crate::nym::{ADDRESS_LEN, CHAIN_LEN, ENTRY_LIFETIME, SEND_CLOSE, SWAP_WINDOW};
 
 /// What the client knows about one of its contact addresses (`spec/nym.md §7.1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +56,10 @@ pub(super) struct Owned {
     /// The index of the re-arm Swap sent after the known arm was spent, if any.
     pub(super) rearm: Option<usize>,
     pub(super) stuck: bool,
+    /// When the address was first known to be in force: the nymserver created its entry no later.
+    confirmed_at: Option<u64>,
+    /// When the Swap of the `known` arm was sent (0 if unknown).
+    known_sent_at: u64,
     delivered: BTreeSet<u8>,
     lost: BTreeSet<u8>,
     /// Messages the entry is known to have received.
@@ -79,6 +83,8 @@ impl Owned {
             last_swap_at: now,
             rearm: None,
             stuck: false,
+            confirmed_at: None,
+            known_sent_at: 0,
             delivered: BTreeSet::new(),
             lost: BTreeSet::new(),
             count: 0,
@@ -87,6 +93,43 @@ impl Owned {
 
     pub(super) fn expires(&self) -> u64 {
         self.created.saturating_add(ENTRY_LIFETIME)
+    }
+
+    /// A time at or after which the nymserver's entry refuses Sends (`spec/nym.md §7.1`,
+    /// NYM-CLIENT-8): the entry was created no later than the address was confirmed.
+    pub(super) fn close_at(&self) -> u64 {
+        self.confirmed_at
+            .unwrap_or(self.created)
+            .saturating_add(ENTRY_LIFETIME - SEND_CLOSE)
+    }
+
+    /// Whether the client can learn nothing more of this address (`spec/nym.md §7.1`,
+    /// NYM-CLIENT-8): it was never confirmed (so never broadcast), or a Swap sent after the entry
+    /// closed was acknowledged (its count covers every message the entry accepted) and every
+    /// message below that count was delivered or reported lost (no superseded arm is left).
+    pub(super) fn finished(&self) -> bool {
+        let Some(known) = self.known else {
+            return true;
+        };
+        self.state() == AddressState::Settled
+            && self.known_sent_at >= self.close_at()
+            && self.arms.range(..known).next().is_none()
+    }
+
+    /// Past the entry's expiry (no more Swaps): after `forget_after + routine_poll` an address
+    /// that is not [`Owned::finished`] is reported `AddressLost` (`spec/nym.md §7.1`,
+    /// NYM-CLIENT-8), and may then be pruned.
+    pub(super) fn end_of_life(
+        &mut self,
+        now: u64,
+        policy: &ClientPolicy,
+        events: &mut Vec<ClientEvent>,
+    ) {
+        let linger = policy.forget_after.saturating_add(policy.routine_poll);
+        if !self.stuck && !self.finished() && now >= self.expires().saturating_add(linger) {
+            self.stuck = true;
+            events.push(ClientEvent::AddressLost { address: self.k });
+        }
     }
 
     fn newest_sent(&self) -> Option<usize> {
@@ -127,9 +170,12 @@ impl Owned {
             AddressState::Pending | AddressState::Spent | AddressState::Updating => {
                 Some(self.last_swap_at.saturating_add(policy.retry_after))
             }
+            // SPEC: spec/nym.md#address-machine (NYM-CLIENT-8: updated until a Swap sent after
+            // the entry closed is acknowledged)
             AddressState::Settled => {
+                let close = self.close_at();
                 let at = self.settled_at.saturating_add(policy.update_after);
-                (at.saturating_add(policy.update_after) < self.expires()).then_some(at)
+                (self.known_sent_at < close).then_some(at.min(close))
             }
             AddressState::Stuck => None,
         }
@@ -168,13 +214,20 @@ impl Owned {
     fn learn_in_force(
         &mut self,
         index: usize,
+        sent_at: Option<u64>,
         spent: bool,
         now: u64,
         events: &mut Vec<ClientEvent>,
     ) {
         if self.known.map_or(true, |k| index >= k) {
             if self.known.is_none() {
+                self.confirmed_at = Some(now);
                 events.push(ClientEvent::Confirmed { address: self.k });
+            }
+            if self.known != Some(index) {
+                self.known_sent_at = sent_at.unwrap_or(0);
+            } else if let Some(t) = sent_at {
+                self.known_sent_at = t;
             }
             if self.known != Some(index) || spent {
                 self.settled_at = now;
@@ -232,12 +285,13 @@ impl Owned {
             return;
         };
         let reading = read_payload(&self.k, &arm.secret, &element, payload);
+        let sent_at = arm.sent_at;
         self.arms.remove(&index);
         match reading {
             Ok(Reading::Notification(n)) => {
                 // SPEC: spec/nym.md#address-machine (a notification: the arm was in force, spent)
                 self.deliver(n, events);
-                self.learn_in_force(index, true, now, events);
+                self.learn_in_force(index, Some(sent_at), true, now, events);
             }
             Ok(Reading::Ack {
                 ack,
@@ -256,12 +310,13 @@ impl Owned {
                 for i in between {
                     self.arms.remove(&i);
                 }
-                self.learn_in_force(newer, false, now, events);
+                let newer_sent = self.arms.get(&newer).map(|a| a.sent_at);
+                self.learn_in_force(newer, newer_sent, false, now, events);
             }
             Err(_) => {
                 // SPEC: spec/nym.md#address-machine (an unreadable payload: the arm is spent)
                 events.push(ClientEvent::Garbled { address: self.k });
-                self.learn_in_force(index, true, now, events);
+                self.learn_in_force(index, Some(sent_at), true, now, events);
             }
         }
         self.settle_losses(events);

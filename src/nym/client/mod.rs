@@ -388,11 +388,13 @@ impl Client {
         self.log.push(e)
     }
 
-    /// Drops log entries older than 30 days and addresses past their nymserver life
-    /// (`spec/nym.md §7.6`: local policy beyond NYM-LOG-1).
+    /// Drops log entries older than 30 days (`spec/nym.md §7.6`: local policy beyond NYM-LOG-1)
+    /// and addresses past their nymserver life of which nothing more can be learned: finished,
+    /// or reported `AddressLost` (`§7.1`, NYM-CLIENT-8).
     pub fn prune(&mut self, now: u64) {
         self.log.prune(now);
-        self.addresses.retain(|a| now < a.expires());
+        self.addresses
+            .retain(|a| now < a.expires() || !(a.finished() || a.stuck));
     }
 
     /// The mailboxes due for a poll at `now` (`spec/nym.md §7.6`).
@@ -461,11 +463,16 @@ impl Client {
         for i in 0..self.addresses.len() {
             let policy = self.policy;
             let due = match self.addresses.get_mut(i) {
-                Some(a) if now < a.expires() => {
+                Some(a) => {
                     a.forget_stale(now, &policy, &mut events);
-                    a.swap_due(&policy).is_some_and(|t| now >= t)
+                    if now < a.expires() {
+                        a.swap_due(&policy).is_some_and(|t| now >= t)
+                    } else {
+                        a.end_of_life(now, &policy, &mut events);
+                        false
+                    }
                 }
-                _ => false,
+                None => false,
             };
             if due {
                 if let Some(o) = self.swap(i, now, doc, rng, &mut events)? {

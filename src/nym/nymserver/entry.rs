@@ -12,7 +12,7 @@ use crate::nym::messages::{
 };
 use crate::nym::{
     NymError, ADDRESS_LEN, AUTH_LEN, ENTRY_LIFETIME, HISTORY_LEN, MAX_MESSAGES, MAX_QUEUE,
-    NYM_KEY_LEN, SWAP_WINDOW,
+    NYM_KEY_LEN, SEND_CLOSE, SWAP_WINDOW,
 };
 
 /// Whether `element` is the stored element or one of the `SWAP_WINDOW` before it: a Swap that was
@@ -113,8 +113,13 @@ impl<S: NymStore> Nymserver<S> {
         body: &NotificationBody,
     ) -> Result<SendOutcome, NymError> {
         let key: [u8; NYM_KEY_LEN] = nym_key(address);
-        // SPEC: spec/nym.md#nymserver (NYM-SEND-1)
-        if !self.live(&key, now) {
+        // SPEC: spec/nym.md#nymserver (NYM-SEND-1: absent, expired, or in its last SEND_CLOSE,
+        // when its owner may have sent its last Swap)
+        let open = self
+            .store
+            .get(&key)
+            .is_some_and(|e| now < e.expires.saturating_sub(SEND_CLOSE));
+        if !open {
             return Err(NymError::UnknownAddress);
         }
         let geometry = self.geometry;
